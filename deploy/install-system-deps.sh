@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Okno needs (Qt offscreen, speech, printers, fonts) when missing.
+# Idempotent: does nothing when every package is already installed.
+set -euo pipefail
+packages=(
+    python3 python3-venv
+    # Qt offscreen + Multimedia (FACTS.md)
+    libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libglib2.0-0 libxkbcommon0 libpulse0 libxrandr2
+    # a Cyrillic font: without it every glyph is a box
+    fonts-dejavu-core
+    # speech (pyttsx3 on eSpeak NG) and playback
+    libespeak-ng1 espeak-ng-data alsa-utils
+    # USB ticket printers
+    libusb-1.0-0
+)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "okno: these Debian packages are missing, run as root: apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+    echo "okno: installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

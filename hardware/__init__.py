@@ -1,0 +1,1 @@
+"""Devices: ESC/POS ticket printer, speech and chime, barcode scanner; each with a Fake."""

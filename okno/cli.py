@@ -1,0 +1,42 @@
+"""The `okno` console command: builds the argument parser from each part and runs the chosen command.
+
+Each part contributes its sub-commands through an `add_commands(subparsers)` function that sets
+`func` on its parsers; `func(args) -> int` is the exit code. Imports are lazy inside each part so
+that `okno --help` stays quick and nothing heavy (Qt, SQLAlchemy) loads at import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser: server commands, configuration, hardware checks."""
+    from hardware.cli import add_commands as add_hardware_commands
+    from queue_server.cli import add_commands as add_server_commands
+
+    parser = argparse.ArgumentParser(prog="okno", description="Okno electronic queue")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_server_commands(subparsers)
+    add_hardware_commands(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse `argv` and run the command; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Okno wire contract: events, messages, encode/decode, the async client session."""

@@ -1,0 +1,1 @@
+"""Okno queue server: domain rules, storage, command handlers, HTTP + WebSocket API."""

@@ -1,0 +1,1 @@
+"""FastAPI routers: HTTP + WebSocket, auth, problem JSON."""

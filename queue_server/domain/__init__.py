@@ -1,0 +1,1 @@
+"""Pure queue rules: ticket lifecycle, call order, numbering, wait estimate. No I/O."""

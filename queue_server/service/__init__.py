@@ -1,0 +1,1 @@
+"""Command handlers (one transaction each) and the event hub."""

@@ -1,0 +1,1 @@
+"""SQLAlchemy tables, repositories, unit of work, Alembic migrations."""
