@@ -1,0 +1,92 @@
+"""The event envelope and its encoding: what the server pushes over the WebSocket."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from queue_protocol.errors import ProtocolError
+
+PROTOCOL_VERSION = 1
+
+
+class EventType(StrEnum):
+    """Every event type of DESIGN.md §5."""
+
+    TICKET_ISSUED = "ticket.issued"
+    TICKET_CALLED = "ticket.called"
+    TICKET_RECALLED = "ticket.recalled"
+    TICKET_STARTED = "ticket.started"
+    TICKET_FINISHED = "ticket.finished"
+    TICKET_NO_SHOW = "ticket.no_show"
+    TICKET_RETURNED = "ticket.returned"
+    TICKET_TRANSFERRED = "ticket.transferred"
+    TICKET_CANCELLED = "ticket.cancelled"
+    QUEUE_CHANGED = "queue.changed"
+    OPERATOR_STATUS = "operator.status"
+    RATING_REQUESTED = "rating.requested"
+    RATING_RECEIVED = "rating.received"
+    BOOKING_CREATED = "booking.created"
+    BOOKING_CANCELLED = "booking.cancelled"
+    BOOKING_CHECKED_IN = "booking.checked_in"
+    CONFIG_CHANGED = "config.changed"
+    DAY_RESET = "day.reset"
+
+
+class Envelope(BaseModel):
+    """One event of an office's log: `seq` grows by one per office, with no gaps."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    v: int = PROTOCOL_VERSION
+    office: str
+    seq: int = Field(ge=1)
+    type: EventType
+    at: datetime
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+def encode_event(event: Envelope) -> str:
+    """The JSON text of an event, times in UTC with a `Z` suffix."""
+    return json.dumps(event_to_json(event), ensure_ascii=False, separators=(",", ":"))
+
+
+def event_to_json(event: Envelope) -> dict[str, Any]:
+    """The envelope as a JSON-ready dict."""
+    raw = event.model_dump(mode="json")
+    raw["at"] = format_utc(event.at)
+    return raw
+
+
+def format_utc(moment: datetime) -> str:
+    """ISO 8601 in UTC with a `Z`, millisecond precision."""
+    text = moment.astimezone(tz=UTC).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
+
+
+def decode_event(raw: str | bytes | dict[str, Any]) -> Envelope:
+    """Parse one envelope; raises ProtocolError on anything malformed or of another version."""
+    data = load_json_object(raw)
+    if data.get("v") != PROTOCOL_VERSION:
+        raise ProtocolError(f"unsupported protocol version: {data.get('v')!r}")
+    try:
+        return Envelope.model_validate(data)
+    except ValidationError as exc:
+        raise ProtocolError(f"malformed event: {exc.errors(include_url=False)}") from exc
+
+
+def load_json_object(raw: str | bytes | dict[str, Any]) -> dict[str, Any]:
+    """Parse a JSON object; raises ProtocolError when it is not one."""
+    if isinstance(raw, dict):
+        return raw
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProtocolError(f"not JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ProtocolError("a message must be a JSON object")
+    return data

@@ -1,0 +1,102 @@
+"""WebSocket control messages: the client's hello, the server's snapshot and errors.
+
+A session goes: client sends `Hello`; the server answers either a `Snapshot` (no `since`, or
+`since` older than the log it keeps) or replays each missed `Envelope` in order followed by a
+`Resumed` marker; then live envelopes. On a bad hello the server sends `WsError` and closes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from queue_protocol.errors import ProtocolError
+from queue_protocol.events import PROTOCOL_VERSION, Envelope, decode_event, load_json_object
+
+
+class Hello(BaseModel):
+    """First message of a client: who it is and the last seq it saw (None: wants a snapshot)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["hello"] = "hello"
+    v: int = PROTOCOL_VERSION
+    token: str = Field(min_length=1)
+    since: int | None = Field(default=None, ge=0)
+
+
+class Snapshot(BaseModel):
+    """The whole present state of an office, valid as of `seq`; live events follow from seq + 1."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["snapshot"] = "snapshot"
+    v: int = PROTOCOL_VERSION
+    office: str
+    seq: int = Field(ge=0)
+    data: dict[str, Any]
+
+
+class Resumed(BaseModel):
+    """Sent after the missed events were replayed: the client is now live as of `seq`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["resumed"] = "resumed"
+    v: int = PROTOCOL_VERSION
+    office: str
+    seq: int = Field(ge=0)
+
+
+class WsError(BaseModel):
+    """A refusal on the WebSocket (bad hello, bad token); the server closes after it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["error"] = "error"
+    v: int = PROTOCOL_VERSION
+    code: str
+    detail: str
+
+
+ServerMessage = Envelope | Snapshot | Resumed | WsError
+
+
+def decode_hello(raw: str | bytes) -> Hello:
+    """Parse the client's first message; raises ProtocolError when it is not a valid hello."""
+    data = load_json_object(raw)
+    if data.get("type") != "hello":
+        raise ProtocolError("the first message must be a hello")
+    if data.get("v") != PROTOCOL_VERSION:
+        raise ProtocolError(f"unsupported protocol version: {data.get('v')!r}")
+    try:
+        return Hello.model_validate(data)
+    except ValidationError as exc:
+        raise ProtocolError(f"malformed hello: {exc.errors(include_url=False)}") from exc
+
+
+def decode_server_message(raw: str | bytes) -> ServerMessage:
+    """Parse anything the server sends; raises ProtocolError on malformed input."""
+    data = load_json_object(raw)
+    kind = data.get("type")
+    model: type[Snapshot] | type[Resumed] | type[WsError]
+    if kind == "snapshot":
+        model = Snapshot
+    elif kind == "resumed":
+        model = Resumed
+    elif kind == "error":
+        model = WsError
+    else:
+        return decode_event(data)
+    if data.get("v") != PROTOCOL_VERSION:
+        raise ProtocolError(f"unsupported protocol version: {data.get('v')!r}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ProtocolError(f"malformed {kind} message: {exc.errors(include_url=False)}") from exc
+
+
+def encode_message(message: Hello | Snapshot | Resumed | WsError) -> str:
+    """The JSON text of a control message."""
+    return message.model_dump_json()

@@ -1,0 +1,198 @@
+"""HTTP request and response models of `/api/v1` (pydantic v2). Wire schemas, not tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from queue_protocol.enums import (
+    FinishOutcome,
+    Lang,
+    OperatorState,
+    Outcome,
+    Role,
+    TicketClass,
+    TicketStatus,
+)
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class LocalizedText(BaseModel):
+    """A text in Russian and English; Russian is always present."""
+
+    ru: str
+    en: str = ""
+
+    def get(self, lang: Lang | str) -> str:
+        """The text in `lang`, Russian when that language is missing."""
+        return self.en if lang == Lang.EN and self.en else self.ru
+
+
+class Health(_Response):
+    status: str
+    version: str
+
+
+class LoginRequest(_Request):
+    login: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+    workplace: str = Field(min_length=1, max_length=64)
+
+
+class OperatorView(_Response):
+    id: str
+    name: str
+    roles: list[Role]
+    state: OperatorState = OperatorState.AVAILABLE
+
+
+class WorkplaceView(_Response):
+    id: str
+    name: LocalizedText
+    kind: str = "window"
+
+
+class LoginResponse(_Response):
+    token: str
+    expires_at: datetime
+    office: str
+    operator: OperatorView
+    workplace: WorkplaceView
+
+
+class ServiceView(_Response):
+    id: str
+    prefix: str
+    name: LocalizedText
+    category: str | None = None
+    description: LocalizedText | None = None
+    documents: list[LocalizedText] = Field(default_factory=list)
+    expected_minutes: float
+    max_wait_minutes: float
+    kiosk: bool = True
+
+
+class CategoryView(_Response):
+    id: str
+    name: LocalizedText
+    parent: str | None = None
+
+
+class ServicesResponse(_Response):
+    office: str
+    categories: list[CategoryView] = Field(default_factory=list)
+    services: list[ServiceView]
+
+
+class IssueTicketRequest(_Request):
+    service: str = Field(min_length=1, max_length=64)
+    priority: bool = False
+    lang: Lang = Lang.RU
+
+
+class TicketView(_Response):
+    """A ticket as staff clients see it."""
+
+    id: int
+    number: str
+    service: str
+    status: TicketStatus
+    ticket_class: TicketClass
+    issued_at: datetime
+    not_before: datetime | None = None
+    lang: Lang = Lang.RU
+    workplace: str | None = None
+    operator: str | None = None
+    called_at: datetime | None = None
+    calls: int = 0
+
+
+class IssuedTicket(_Response):
+    id: int
+    number: str
+    service: str
+    status: TicketStatus
+    ahead: int
+    estimate_minutes: int | None
+    status_url: str
+    issued_at: datetime
+
+
+class ServiceQueue(_Response):
+    service: str
+    waiting: int
+    estimate_minutes: int | None
+    longest_wait_minutes: float
+
+
+class QueueResponse(_Response):
+    office: str
+    services: list[ServiceQueue]
+    waiting: list[TicketView]
+
+
+class CallRequest(_Request):
+    ticket: int
+
+
+class FinishRequest(_Request):
+    outcome: FinishOutcome = FinishOutcome.RESOLVED
+
+
+class ReturnRequest(_Request):
+    minutes: int = Field(default=0, ge=0, le=24 * 60)
+
+
+class TransferRequest(_Request):
+    service: str = Field(min_length=1, max_length=64)
+    operator: str | None = None
+    workplace: str | None = None
+    to_head: bool = False
+
+
+class PauseRequest(_Request):
+    reason: str = Field(default="", max_length=200)
+
+
+class DeskState(_Response):
+    """What a desk shows after any command: the operator's state and the current ticket."""
+
+    operator: str
+    workplace: str
+    state: OperatorState
+    ticket: TicketView | None = None
+    outcome: Outcome | None = None
+
+
+class PublicTicket(_Response):
+    """A ticket as the public status page shows it: no personal data."""
+
+    number: str
+    service: str
+    service_name: LocalizedText
+    status: TicketStatus
+    ahead: int | None
+    estimate_minutes: int | None
+    workplace: str | None = None
+    workplace_name: LocalizedText | None = None
+    issued_at: datetime
+
+
+class Problem(_Response):
+    """RFC 9457 problem details with Okno's stable `code`."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    code: str
+    extra: dict[str, Any] = Field(default_factory=dict)
