@@ -1,4 +1,4 @@
-"""Enumerations shared by the server and every client: states and kinds are enums, never bare strings."""
+"""Enumerations shared by the server and every client: states and kinds are enums, not strings."""
 
 from __future__ import annotations
 

@@ -71,12 +71,25 @@ def format_utc(moment: datetime) -> str:
 def decode_event(raw: str | bytes | dict[str, Any]) -> Envelope:
     """Parse one envelope; raises ProtocolError on anything malformed or of another version."""
     data = load_json_object(raw)
-    if data.get("v") != PROTOCOL_VERSION:
-        raise ProtocolError(f"unsupported protocol version: {data.get('v')!r}")
+    check_version(data)
     try:
-        return Envelope.model_validate(data)
+        event = Envelope.model_validate(data)
     except ValidationError as exc:
         raise ProtocolError(f"malformed event: {exc.errors(include_url=False)}") from exc
+    if event.at.tzinfo is None:
+        # A time without an offset would be read as the receiver's local time.
+        raise ProtocolError("malformed event: `at` has no UTC offset")
+    return event
+
+
+def check_version(data: dict[str, Any]) -> None:
+    """Raise ProtocolError unless the message is of PROTOCOL_VERSION.
+
+    Compared by type as well: `true` and `1.0` equal 1 in Python but are not version 1.
+    """
+    version = data.get("v")
+    if type(version) is not int or version != PROTOCOL_VERSION:
+        raise ProtocolError(f"unsupported protocol version: {version!r}")
 
 
 def load_json_object(raw: str | bytes | dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +98,8 @@ def load_json_object(raw: str | bytes | dict[str, Any]) -> dict[str, Any]:
         return raw
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:
+        # RecursionError: deeply nested arrays exhaust the parser's stack.
         raise ProtocolError(f"not JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise ProtocolError("a message must be a JSON object")

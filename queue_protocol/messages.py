@@ -12,7 +12,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from queue_protocol.errors import ProtocolError
-from queue_protocol.events import PROTOCOL_VERSION, Envelope, decode_event, load_json_object
+from queue_protocol.events import (
+    PROTOCOL_VERSION,
+    Envelope,
+    check_version,
+    decode_event,
+    load_json_object,
+)
 
 
 class Hello(BaseModel):
@@ -68,8 +74,7 @@ def decode_hello(raw: str | bytes) -> Hello:
     data = load_json_object(raw)
     if data.get("type") != "hello":
         raise ProtocolError("the first message must be a hello")
-    if data.get("v") != PROTOCOL_VERSION:
-        raise ProtocolError(f"unsupported protocol version: {data.get('v')!r}")
+    check_version(data)
     try:
         return Hello.model_validate(data)
     except ValidationError as exc:
@@ -89,8 +94,7 @@ def decode_server_message(raw: str | bytes) -> ServerMessage:
         model = WsError
     else:
         return decode_event(data)
-    if data.get("v") != PROTOCOL_VERSION:
-        raise ProtocolError(f"unsupported protocol version: {data.get('v')!r}")
+    check_version(data)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
