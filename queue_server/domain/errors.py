@@ -1,0 +1,83 @@
+"""Domain errors: each has a stable code and a message in Russian and English.
+
+Hierarchy::
+
+    DomainError
+    ├── NotFound            (unknown office, service, ticket, operator, workplace)
+    ├── QueueEmpty          nothing waits that this operator may call
+    ├── InvalidTransition   the ticket's state does not allow the command
+    ├── NoCurrentTicket     the desk has no called or serving ticket
+    ├── TicketInProgress    the desk must finish its current ticket first
+    ├── NotServedHere       the operator does not serve the ticket's service
+    ├── OperatorPaused      a paused operator cannot call
+    └── ServiceUnavailable  the service is closed or its daily limit is reached
+
+The API maps `code` to the problem JSON and the HTTP status; nothing changed when one is raised.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A refused command. `code` is stable; `message(lang)` is for the person."""
+
+    code = "domain_error"
+    status = 409
+
+    def __init__(self, ru: str, en: str, **extra: object) -> None:
+        super().__init__(en)
+        self.ru = ru
+        self.en = en
+        self.extra = extra
+
+    def message(self, lang: str) -> str:
+        """The message in `lang` ("ru" or "en"), Russian otherwise."""
+        return self.en if lang == "en" else self.ru
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+
+    def __init__(self, code: str, ru: str, en: str, **extra: object) -> None:
+        super().__init__(ru, en, **extra)
+        self.code = code
+
+
+class QueueEmpty(DomainError):
+    code = "queue_empty"
+    status = 404
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+    status = 409
+
+
+class NoCurrentTicket(DomainError):
+    code = "no_current_ticket"
+    status = 409
+
+
+class TicketInProgress(DomainError):
+    code = "ticket_in_progress"
+    status = 409
+
+
+class NotServedHere(DomainError):
+    code = "not_served_here"
+    status = 409
+
+
+class OperatorPaused(DomainError):
+    code = "operator_paused"
+    status = 409
+
+
+class ServiceUnavailable(DomainError):
+    code = "service_closed"
+    status = 409
+
+    def __init__(self, code: str, ru: str, en: str, **extra: object) -> None:
+        super().__init__(ru, en, **extra)
+        self.code = code

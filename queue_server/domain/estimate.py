@@ -1,0 +1,186 @@
+"""The wait estimate: replay the present forward with the same order function (DESIGN.md §4).
+
+The replay must stay fast with thousands waiting, so it does not rescan every ticket at every step:
+within one service, tickets that are neither appointments, nor held back (not-before), nor meant
+for a given operator or workplace ("plain" tickets) keep a fixed order by (due, id), and the ones
+past the max wait are a prefix of it. So each service keeps two sorted lines (priority, the rest)
+and a short list of the others, scanned in full. `tests` check it against `order.next_for`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from queue_server.domain.model import (
+    Operator,
+    OperatorState,
+    ServiceRule,
+    Ticket,
+    TicketClass,
+    TicketStatus,
+)
+from queue_server.domain.order import OrderKey, call_order, is_eligible, order_key
+
+RECENT_STEPS = 20
+
+
+def expected_minutes(recent: Sequence[float], configured: float) -> float:
+    """A robust figure for a service: the median of its last 20 finished steps, else configured."""
+    sample = [m for m in recent[-RECENT_STEPS:] if m >= 0]
+    return statistics.median(sample) if sample else configured
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a ticket stands: people ahead and the estimated minutes until it is called."""
+
+    ahead: int
+    minutes: int | None
+
+
+@dataclass
+class _Line:
+    """Tickets of one service kept in order by (due, id); `start` skips the taken head."""
+
+    tickets: list[Ticket] = field(default_factory=list)
+    start: int = 0
+
+    def head(self, taken: set[int]) -> Ticket | None:
+        while self.start < len(self.tickets) and self.tickets[self.start].id in taken:
+            self.start += 1
+        return self.tickets[self.start] if self.start < len(self.tickets) else None
+
+
+@dataclass
+class _ServiceLines:
+    priority: _Line = field(default_factory=_Line)
+    regular: _Line = field(default_factory=_Line)
+    special: list[Ticket] = field(default_factory=list)
+
+
+def _is_plain(ticket: Ticket) -> bool:
+    return (
+        ticket.ticket_class is not TicketClass.APPOINTMENT
+        and ticket.not_before is None
+        and ticket.target_operator is None
+        and ticket.target_workplace is None
+    )
+
+
+class _Replay:
+    """The waiting tickets, able to answer "what does operator O take at time t" quickly."""
+
+    def __init__(self, tickets: Iterable[Ticket], rules: Mapping[str, ServiceRule]) -> None:
+        self.rules = rules
+        self.lines: dict[str, _ServiceLines] = {}
+        self.taken: set[int] = set()
+        for ticket in sorted(tickets, key=lambda t: (t.due_at, t.id)):
+            lines = self.lines.setdefault(ticket.service, _ServiceLines())
+            if not _is_plain(ticket):
+                lines.special.append(ticket)
+            elif ticket.ticket_class is TicketClass.PRIORITY:
+                lines.priority.tickets.append(ticket)
+            else:
+                lines.regular.tickets.append(ticket)
+
+    def take(self, op: Operator, now: datetime) -> Ticket | None:
+        best: Ticket | None = None
+        best_key: OrderKey | None = None
+        for service in op.levels:
+            lines = self.lines.get(service)
+            if lines is None:
+                continue
+            candidates = [lines.priority.head(self.taken), lines.regular.head(self.taken)]
+            candidates.extend(t for t in lines.special if t.id not in self.taken)
+            for ticket in candidates:
+                if ticket is None or not is_eligible(ticket, op, now):
+                    continue
+                key = order_key(ticket, op, self.rules, now)
+                if best_key is None or key < best_key:
+                    best, best_key = ticket, key
+        if best is not None:
+            self.taken.add(best.id)
+        return best
+
+    def next_release(self, op: Operator, after: datetime) -> datetime | None:
+        """The earliest not-before time after `after` of a ticket `op` might take then."""
+        times = [
+            t.not_before
+            for service in op.levels
+            for t in self.lines.get(service, _ServiceLines()).special
+            if t.id not in self.taken and t.not_before is not None and t.not_before > after
+        ]
+        return min(times) if times else None
+
+
+def estimate_all(
+    tickets: Sequence[Ticket],
+    operators: Sequence[Operator],
+    rules: Mapping[str, ServiceRule],
+    expected: Mapping[str, float],
+    now: datetime,
+) -> dict[int, Position]:
+    """Positions of every waiting ticket, by replaying who takes which ticket next.
+
+    Each active operator frees at now + max(0, expected - elapsed); the one free first takes the
+    next ticket in its order at that time, and so on. Tickets no active operator serves get no
+    estimate, and `ahead` counts the tickets of the same service before them in the queue list.
+    """
+    waiting = [t for t in tickets if t.status is TicketStatus.WAITING]
+    replay = _Replay(waiting, rules)
+    result: dict[int, Position] = {}
+    heap: list[tuple[datetime, str]] = []
+    active = {op.id: op for op in operators if op.state is OperatorState.AVAILABLE and op.levels}
+    for op in active.values():
+        free_at = now
+        if op.current_service is not None and op.busy_since is not None:
+            minutes = _minutes_for(op.current_service, expected, rules)
+            left = timedelta(minutes=minutes) - (now - op.busy_since)
+            free_at = now + max(timedelta(0), left)
+        heapq.heappush(heap, (free_at, op.id))
+    while heap and len(result) < len(waiting):
+        free_at, op_id = heapq.heappop(heap)
+        op = active[op_id]
+        ticket = replay.take(op, free_at)
+        if ticket is None:
+            later = replay.next_release(op, free_at)
+            if later is not None:
+                heapq.heappush(heap, (later, op_id))
+            continue
+        result[ticket.id] = Position(ahead=len(result), minutes=_ceil_minutes(free_at - now))
+        service_minutes = _minutes_for(ticket.service, expected, rules)
+        heapq.heappush(heap, (free_at + timedelta(minutes=service_minutes), op_id))
+    if len(result) < len(waiting):
+        _count_unserved(waiting, rules, now, result)
+    return result
+
+
+def _count_unserved(
+    waiting: list[Ticket],
+    rules: Mapping[str, ServiceRule],
+    now: datetime,
+    result: dict[int, Position],
+) -> None:
+    """Tickets nobody will take: people of the same service before them, and no estimate."""
+    seen_per_service: dict[str, int] = {}
+    for ticket in call_order(waiting, rules, now):
+        before = seen_per_service.get(ticket.service, 0)
+        seen_per_service[ticket.service] = before + 1
+        if ticket.id not in result:
+            result[ticket.id] = Position(ahead=before, minutes=None)
+
+
+def _minutes_for(
+    service: str, expected: Mapping[str, float], rules: Mapping[str, ServiceRule]
+) -> float:
+    rule = rules.get(service)
+    return expected.get(service, rule.expected_minutes if rule else 15.0)
+
+
+def _ceil_minutes(delta: timedelta) -> int:
+    seconds = max(0.0, delta.total_seconds())
+    return int(-(-seconds // 60))
