@@ -5,7 +5,8 @@ Hierarchy::
     ProtocolError          a message that is not valid JSON or does not fit the contract
     ClientError            the client session's root
     ├── ConnectionLost     the server could not be reached (the session keeps retrying)
-    └── ProblemError       the server answered an HTTP command with an RFC 9457 problem
+    ├── ProblemError       the server answered an HTTP command with an RFC 9457 problem
+    └── SessionRefused     the server refused the WebSocket token; the session stopped retrying
 """
 
 from __future__ import annotations
@@ -35,3 +36,15 @@ class ProblemError(ClientError):
         self.title = title
         self.detail = detail
         self.extra = extra
+
+
+class SessionRefused(ClientError):
+    """The server refused the token on the WebSocket (revoked, expired, unknown).
+
+    The session stops reconnecting: get a new token (log in again), then start the session again.
+    """
+
+    def __init__(self, code: str, detail: str):
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
