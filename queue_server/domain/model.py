@@ -77,13 +77,25 @@ _STATUS_RU = {
 }
 
 
+_ACTION_RU = {
+    Action.CALL: "вызвать",
+    Action.RECALL: "вызвать повторно",
+    Action.START: "начать обслуживание",
+    Action.FINISH: "завершить обслуживание",
+    Action.NO_SHOW: "отметить неявку",
+    Action.RETURN: "вернуть в очередь",
+    Action.TRANSFER: "перенаправить",
+    Action.CANCEL: "отменить",
+}
+
+
 def next_status(action: Action, status: TicketStatus, number: str = "") -> TicketStatus:
     """The state `action` leads to from `status`; raises InvalidTransition when not allowed."""
     try:
         return TRANSITIONS[(action, status)]
     except KeyError:
         raise InvalidTransition(
-            f"Талон {number} {_STATUS_RU[status]}: действие «{action.value}» невозможно",
+            f"Талон {number} {_STATUS_RU[status]}: нельзя {_ACTION_RU[action]}",
             f"Ticket {number} is {status.value}: cannot {action.value}",
             status=status.value,
             action=action.value,

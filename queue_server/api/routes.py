@@ -1,0 +1,317 @@
+"""HTTP routes of `/api/v1`: each turns a request into a command or a query, nothing more."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from queue_protocol import models as m
+from queue_server import __version__
+from queue_server.api.deps import ContainerDep, IdempotencyKeyDep, OperatorDep, PrincipalDep
+from queue_server.bootstrap import Container
+from queue_server.service import commands as c
+from queue_server.service.auth import Principal, require
+from queue_server.service.bus import Idempotency
+
+router = APIRouter(prefix="/api/v1")
+
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {"model": m.Problem, "description": description}
+    for status, description in {
+        400: "Malformed request",
+        401: "Missing, unknown or expired token",
+        403: "Not allowed for this caller",
+        404: "Unknown office, service or ticket; queue_empty",
+        409: "The ticket's or desk's state does not allow this",
+        422: "Invalid fields, or an Idempotency-Key reused for another request",
+    }.items()
+}
+
+
+async def run_command(
+    request: Request,
+    container: Container,
+    command: c.Command,
+    principal: Principal | None,
+    idempotency_key: str | None,
+    body: Any = None,
+    status: int = 200,
+) -> JSONResponse:
+    """Execute `command` (idempotently when a key was sent) and publish its events."""
+    idempotency = None
+    if idempotency_key:
+        who = principal.key if principal else "anonymous"
+        idempotency = Idempotency.of(who, idempotency_key, request.url.path, body)
+    executed = await run_in_threadpool(container.service.execute, command, idempotency)
+    if executed.events:
+        container.hub.publish(command.office, executed.events)
+    headers = {"Idempotent-Replayed": "true"} if executed.replayed else None
+    return JSONResponse(executed.body, status_code=status, headers=headers)
+
+
+@router.get("/health", response_model=m.Health, tags=["system"])
+async def health() -> m.Health:
+    """Liveness: the server answers."""
+    return m.Health(status="ok", version=__version__)
+
+
+@router.post("/auth/login", response_model=m.LoginResponse, responses=_PROBLEMS, tags=["auth"])
+async def login(body: m.LoginRequest, request: Request, container: ContainerDep) -> m.LoginResponse:
+    """An operator logs in at a workplace and gets an expiring bearer token."""
+    result = await run_in_threadpool(
+        container.auth.login, body.login, body.password, body.workplace
+    )
+    if result.executed.events:
+        container.hub.publish(result.principal.office, result.executed.events)
+    workplace = await run_in_threadpool(
+        container.queries.workplace, result.principal.office, body.workplace
+    )
+    return m.LoginResponse(
+        token=result.token,
+        expires_at=result.expires_at,
+        office=result.principal.office,
+        operator=m.OperatorView(
+            id=result.principal.id,
+            name=result.name,
+            roles=list(result.principal.roles),
+            state=result.executed.body["state"],
+        ),
+        workplace=workplace,
+    )
+
+
+@router.get(
+    "/offices/{office}/services",
+    response_model=m.ServicesResponse,
+    responses=_PROBLEMS,
+    tags=["kiosk"],
+)
+async def services(office: str, container: ContainerDep) -> m.ServicesResponse:
+    """The office's services and the kiosk menu tree (public)."""
+    return await run_in_threadpool(container.queries.services, office)
+
+
+@router.post(
+    "/offices/{office}/tickets",
+    status_code=201,
+    response_model=m.IssuedTicket,
+    responses=_PROBLEMS,
+    tags=["kiosk"],
+)
+async def issue_ticket(
+    office: str,
+    body: m.IssueTicketRequest,
+    request: Request,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> JSONResponse:
+    """A kiosk issues a ticket: the answer has the number, people ahead and the estimate."""
+    require(principal, "kiosk", "supervisor", office=office)
+    command = c.IssueTicket(office, body.service, body.priority, body.lang.value)
+    return await run_command(
+        request, container, command, principal, idempotency_key, body.model_dump(), 201
+    )
+
+
+@router.get(
+    "/offices/{office}/queue", response_model=m.QueueResponse, responses=_PROBLEMS, tags=["queue"]
+)
+async def queue(office: str, container: ContainerDep, principal: PrincipalDep) -> m.QueueResponse:
+    """Waiting counts and estimates per service, and the waiting tickets in call order."""
+    require(principal, "operator", "supervisor", "display", "kiosk", office=office)
+    return await run_in_threadpool(container.queries.queue, office)
+
+
+@router.get(
+    "/public/tickets/{token}", response_model=m.PublicTicket, responses=_PROBLEMS, tags=["public"]
+)
+async def public_ticket(token: str, container: ContainerDep) -> m.PublicTicket:
+    """A ticket's public status by the token in its QR code (no personal data)."""
+    return await run_in_threadpool(container.queries.public_ticket, token)
+
+
+# -- the desk ----------------------------------------------------------------------------------
+
+desk = APIRouter(prefix="/api/v1/desk", tags=["desk"], responses=_PROBLEMS)
+
+
+def _desk(principal: Principal) -> dict[str, str]:
+    assert principal.workplace is not None
+    return {"office": principal.office, "operator": principal.id, "workplace": principal.workplace}
+
+
+@desk.get("", response_model=m.DeskState)
+async def desk_state(container: ContainerDep, principal: OperatorDep) -> m.DeskState:
+    """The operator's state and the ticket at the desk."""
+    return await run_in_threadpool(container.queries.desk, principal.office, principal.id)
+
+
+@desk.post("/call-next", response_model=m.DeskState)
+async def call_next(
+    request: Request,
+    container: ContainerDep,
+    principal: OperatorDep,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> JSONResponse:
+    """Call the next visitor by the office's order (404 `queue_empty` when nobody waits)."""
+    return await run_command(
+        request, container, c.CallNext(**_desk(principal)), principal, idempotency_key
+    )
+
+
+@desk.post("/call", response_model=m.DeskState)
+async def call_ticket(
+    body: m.CallRequest,
+    request: Request,
+    container: ContainerDep,
+    principal: OperatorDep,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> JSONResponse:
+    """Call a given waiting ticket."""
+    command = c.CallTicket(**_desk(principal), ticket=body.ticket)
+    return await run_command(
+        request, container, command, principal, idempotency_key, body.model_dump()
+    )
+
+
+@desk.post("/recall", response_model=m.DeskState)
+async def recall(
+    request: Request,
+    container: ContainerDep,
+    principal: OperatorDep,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> JSONResponse:
+    """Call the current visitor again (display and voice repeat the call)."""
+    return await run_command(
+        request, container, c.Recall(**_desk(principal)), principal, idempotency_key
+    )
+
+
+@desk.post("/start", response_model=m.DeskState)
+async def start(
+    request: Request,
+    container: ContainerDep,
+    principal: OperatorDep,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> JSONResponse:
+    """The visitor came: the service starts."""
+    return await run_command(
+        request, container, c.StartService(**_desk(principal)), principal, idempotency_key
+    )
+
+
+@desk.post("/finish", response_model=m.DeskState)
+async def finish(
+    body: m.FinishRequest,
+    request: Request,
+    container: ContainerDep,
+    principal: OperatorDep,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> JSONResponse:
+    """The service ends, resolved or needing a follow-up; the rating terminal asks for a score."""
+    command = c.Finish(**_desk(principal), outcome=body.outcome.value)
+    return await run_command(
+        request, container, command, principal, idempotency_key, body.model_dump()
+    )
+
+
+@desk.post("/no-show", response_model=m.DeskState)
+async def no_show(
+    request: Request,
+    container: ContainerDep,
+    principal: OperatorDep,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> JSONResponse:
+    """The called visitor did not come."""
+    return await run_command(
+        request, container, c.NoShow(**_desk(principal)), principal, idempotency_key
+    )
+
+
+@desk.post("/return", response_model=m.DeskState)
+async def return_to_queue(
+    body: m.ReturnRequest,
+    request: Request,
+    container: ContainerDep,
+    principal: OperatorDep,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> JSONResponse:
+    """Put the called visitor back in the queue, callable again after `minutes`."""
+    command = c.ReturnToQueue(**_desk(principal), minutes=body.minutes)
+    return await run_command(
+        request, container, command, principal, idempotency_key, body.model_dump()
+    )
+
+
+@desk.post("/transfer", response_model=m.DeskState)
+async def transfer(
+    body: m.TransferRequest,
+    request: Request,
+    container: ContainerDep,
+    principal: OperatorDep,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> JSONResponse:
+    """Send the visitor to another service (optionally a given colleague or workplace)."""
+    command = c.Transfer(
+        **_desk(principal),
+        service=body.service,
+        to_operator=body.operator,
+        to_workplace=body.workplace,
+        to_head=body.to_head,
+    )
+    return await run_command(
+        request, container, command, principal, idempotency_key, body.model_dump()
+    )
+
+
+@desk.post("/pause", response_model=m.DeskState)
+async def pause(
+    body: m.PauseRequest,
+    request: Request,
+    container: ContainerDep,
+    principal: OperatorDep,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> JSONResponse:
+    """Take a break: no calls until resume."""
+    command = c.Pause(**_desk(principal), reason=body.reason)
+    return await run_command(
+        request, container, command, principal, idempotency_key, body.model_dump()
+    )
+
+
+@desk.post("/resume", response_model=m.DeskState)
+async def resume(
+    request: Request,
+    container: ContainerDep,
+    principal: OperatorDep,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> JSONResponse:
+    """Back from a break."""
+    return await run_command(
+        request, container, c.Resume(**_desk(principal)), principal, idempotency_key
+    )
+
+
+@router.post(
+    "/offices/{office}/tickets/{ticket}/cancel",
+    response_model=m.TicketView,
+    responses=_PROBLEMS,
+    tags=["queue"],
+)
+async def cancel_ticket(
+    office: str,
+    ticket: int,
+    request: Request,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    idempotency_key: IdempotencyKeyDep = None,
+) -> JSONResponse:
+    """A supervisor (or the kiosk that issued it) cancels a waiting ticket."""
+    require(principal, "supervisor", "kiosk", office=office)
+    return await run_command(
+        request, container, c.CancelTicket(office, ticket), principal, idempotency_key
+    )

@@ -1,0 +1,46 @@
+"""The server's composition root: builds the engine, services, hub and the FastAPI app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from queue_server.service.auth import Auth
+from queue_server.service.bus import Clock, QueueService, utc_now
+from queue_server.service.hub import EventHub
+from queue_server.service.queries import QueueQueries
+from queue_server.settings import ServerSettings
+from queue_server.storage.db import make_engine, migrate
+
+
+@dataclass
+class Container:
+    """Everything a server process holds, built once."""
+
+    settings: ServerSettings
+    engine: Engine
+    service: QueueService
+    queries: QueueQueries
+    auth: Auth
+    hub: EventHub
+
+
+def build(
+    settings: ServerSettings, clock: Clock = utc_now, run_migrations: bool = True
+) -> Container:
+    """Wire the real adapters for `settings`; migrates the database to the newest schema."""
+    from queue_server.api.events import encode_row
+
+    engine = make_engine(settings.database_url)
+    if run_migrations:
+        migrate(engine)
+    service = QueueService(engine, lambda token: f"{settings.public_url}/t/{token}", clock)
+    return Container(
+        settings=settings,
+        engine=engine,
+        service=service,
+        queries=QueueQueries(engine, clock),
+        auth=Auth(engine, service, clock),
+        hub=EventHub(encode_row),
+    )

@@ -1,0 +1,328 @@
+"""Server sub-commands of `okno`: server, demo, config apply, device add, operator add|passwd."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("okno.server")
+
+DEMO_OFFICE = "demo"
+
+
+def add_commands(subparsers: Any) -> None:
+    """Register the server's commands on the `okno` parser."""
+    server = subparsers.add_parser("server", help="run the queue server")
+    _server_options(server)
+    server.add_argument("--demo", action="store_true", help="seed the demo office (demo only)")
+    server.set_defaults(func=run_server)
+
+    demo = subparsers.add_parser(
+        "demo", help="the server on SQLite with the demo office, plus every client app"
+    )
+    _server_options(demo, default_db="var/demo.db")
+    demo.set_defaults(func=run_demo, demo=True)
+
+    config = subparsers.add_parser("config", help="office configuration")
+    config_sub = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    apply = config_sub.add_parser("apply", help="apply an office YAML file")
+    apply.add_argument("file", type=Path)
+    _db_option(apply)
+    apply.set_defaults(func=run_config_apply)
+    check = config_sub.add_parser("check", help="validate an office YAML file")
+    check.add_argument("file", type=Path)
+    check.set_defaults(func=run_config_check)
+
+    device = subparsers.add_parser("device", help="kiosks, displays, rating terminals")
+    device_sub = device.add_subparsers(dest="device_command", required=True, metavar="ACTION")
+    add = device_sub.add_parser("add", help="register a device and print its new token")
+    add.add_argument("id")
+    add.add_argument("--office", required=True)
+    add.add_argument("--kind", required=True, choices=["kiosk", "display", "rating"])
+    add.add_argument("--workplace")
+    _db_option(add)
+    add.set_defaults(func=run_device_add)
+
+    operator = subparsers.add_parser("operator", help="specialists' accounts")
+    operator_sub = operator.add_subparsers(dest="operator_command", required=True, metavar="ACTION")
+    op_add = operator_sub.add_parser("add", help="add an operator (asks for the password)")
+    op_add.add_argument("login")
+    op_add.add_argument("--office", required=True)
+    op_add.add_argument("--name", required=True)
+    op_add.add_argument("--role", action="append", choices=["operator", "supervisor", "admin"])
+    op_add.add_argument(
+        "--service",
+        action="append",
+        default=[],
+        metavar="SERVICE[:LEVEL]",
+        help="a service served, level 1 unless given",
+    )
+    op_add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+    _db_option(op_add)
+    op_add.set_defaults(func=run_operator_add)
+    passwd = operator_sub.add_parser("passwd", help="set an operator's password")
+    passwd.add_argument("login")
+    passwd.add_argument("--password-stdin", action="store_true")
+    _db_option(passwd)
+    passwd.set_defaults(func=run_operator_passwd)
+
+
+def _db_option(parser: argparse.ArgumentParser, default: str | None = None) -> None:
+    parser.add_argument(
+        "--db",
+        default=default,
+        help="SQLite file or database URL (default: OKNO_DATABASE_URL or var/okno.db)",
+    )
+
+
+def _server_options(parser: argparse.ArgumentParser, default_db: str | None = None) -> None:
+    parser.add_argument("--host", default=None)
+    parser.add_argument("--port", type=int, default=None, help="0 picks a free port")
+    parser.add_argument("--public-url", default=None, help="the address printed in QR codes")
+    parser.add_argument("--port-file", type=Path, help="write the bound port here once listening")
+    _db_option(parser, default_db)
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from queue_server.settings import ServerSettings
+
+    overrides: dict[str, Any] = {}
+    db = getattr(args, "db", None)
+    if db:
+        overrides["database_url"] = db if "://" in db else f"sqlite:///{Path(db).resolve()}"
+    for name in ("host", "port", "public_url"):
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = value
+    settings = ServerSettings(**overrides)
+    if "public_url" not in overrides and ("host" in overrides or "port" in overrides):
+        settings.public_url = f"http://{settings.host}:{settings.port}"
+    return settings
+
+
+def _fail(message: str) -> int:
+    print(f"okno: {message}", file=sys.stderr)
+    return 2
+
+
+def seed_demo(engine: Any) -> None:
+    """Apply the demo office; refuses a database that holds any other office's data."""
+    from queue_server.service.config import apply_config, office_is_empty_or_demo, parse_config
+
+    if not office_is_empty_or_demo(engine, DEMO_OFFICE):
+        raise SystemExit(
+            "okno: this database holds other offices' data; the demo seeds only an empty "
+            "database (use --db var/demo.db)"
+        )
+    text = resources.files("queue_server").joinpath("demo_office.yaml").read_text("utf-8")
+    apply_config(engine, parse_config(text, "demo_office.yaml"))
+    log.warning("demo office seeded: passwords and tokens are public, for the demo only")
+
+
+def run_server(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from queue_server.bootstrap import build
+
+    settings = _settings(args)
+    container = build(settings)
+    if args.demo:
+        seed_demo(container.engine)
+    return asyncio.run(serve(container, args.port_file))
+
+
+async def serve(container: Any, port_file: Path | None = None) -> int:
+    """Run uvicorn on the container's settings until stopped."""
+    import asyncio
+
+    import uvicorn
+
+    from queue_server.api.app import create_app
+
+    settings = container.settings
+    config = uvicorn.Config(
+        create_app(container),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        ws_per_message_deflate=False,
+        ws_ping_interval=20,
+        ws_ping_timeout=20,
+        access_log=False,
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.ensure_future(server.serve())
+    while not server.started:
+        if task.done():
+            return 1
+        await asyncio.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    log.info("okno server listening on http://%s:%d", settings.host, port)
+    if port_file is not None:
+        port_file.write_text(str(port))
+    await task
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """The demo: the server on SQLite with the demo office (the client apps join as they exist)."""
+    return run_server(args)
+
+
+def run_config_check(args: argparse.Namespace) -> int:
+    from queue_server.service.config import ConfigError, load_config
+
+    try:
+        config = load_config(args.file)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    print(f"{args.file}: office {config.id}: {len(config.services)} services, OK")
+    return 0
+
+
+def run_config_apply(args: argparse.Namespace) -> int:
+    from queue_server.service.config import ConfigError, apply_config, load_config
+    from queue_server.storage.db import make_engine, migrate
+
+    try:
+        config = load_config(args.file)
+        engine = make_engine(_settings(args).database_url)
+        migrate(engine)
+        counts = apply_config(engine, config)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    print(
+        f"office {config.id}: {counts['services']} services, {counts['workplaces']} workplaces, "
+        f"{counts['operators']} operators, {counts['devices']} devices applied"
+    )
+    return 0
+
+
+def run_device_add(args: argparse.Namespace) -> int:
+    from sqlalchemy import insert, select
+
+    from queue_server.service.auth import new_token, token_hash
+    from queue_server.storage import tables as t
+    from queue_server.storage.db import make_engine, migrate
+
+    engine = make_engine(_settings(args).database_url)
+    migrate(engine)
+    token = new_token()
+    with engine.begin() as conn:
+        if (
+            conn.execute(select(t.offices.c.id).where(t.offices.c.id == args.office)).first()
+            is None
+        ):
+            return _fail(f"unknown office {args.office!r}")
+        if conn.execute(select(t.devices.c.id).where(t.devices.c.id == args.id)).first():
+            return _fail(f"device {args.id!r} exists already")
+        conn.execute(
+            insert(t.devices).values(
+                id=args.id,
+                office=args.office,
+                kind=args.kind,
+                workplace=args.workplace,
+                token_hash=token_hash(token),
+                settings={},
+            )
+        )
+    print(token)
+    print(f"device {args.id} ({args.kind}) added; this token is shown once", file=sys.stderr)
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise SystemExit("okno: the passwords differ")
+    return first
+
+
+def run_operator_add(args: argparse.Namespace) -> int:
+    from sqlalchemy import insert, select
+
+    from queue_server.service.auth import hash_password
+    from queue_server.storage import tables as t
+    from queue_server.storage.db import make_engine, migrate
+
+    levels: dict[str, int] = {}
+    for item in args.service:
+        name, _, level = item.partition(":")
+        if level and not level.isdigit():
+            return _fail(f"bad level in {item!r}: use SERVICE:LEVEL, e.g. registration:1")
+        levels[name] = int(level or 1)
+    password = _read_password(args)
+    if len(password) < 4:
+        return _fail("the password must have at least 4 characters")
+    engine = make_engine(_settings(args).database_url)
+    migrate(engine)
+    with engine.begin() as conn:
+        if (
+            conn.execute(select(t.offices.c.id).where(t.offices.c.id == args.office)).first()
+            is None
+        ):
+            return _fail(f"unknown office {args.office!r}")
+        if conn.execute(select(t.operators.c.id).where(t.operators.c.id == args.login)).first():
+            return _fail(f"operator {args.login!r} exists already; use `okno operator passwd`")
+        known = set(
+            conn.execute(
+                select(t.services.c.id).where(t.services.c.office == args.office)
+            ).scalars()
+        )
+        unknown = sorted(set(levels) - known)
+        if unknown:
+            return _fail(f"unknown services: {', '.join(unknown)}")
+        conn.execute(
+            insert(t.operators).values(
+                id=args.login,
+                office=args.office,
+                name=args.name,
+                password_hash=hash_password(password),
+                roles=args.role or ["operator"],
+                active=True,
+                state="offline",
+            )
+        )
+        for service, level in levels.items():
+            conn.execute(
+                insert(t.operator_services).values(
+                    operator=args.login, service=service, level=level
+                )
+            )
+    print(f"operator {args.login} added")
+    return 0
+
+
+def run_operator_passwd(args: argparse.Namespace) -> int:
+    from sqlalchemy import update
+
+    from queue_server.service.auth import hash_password
+    from queue_server.storage import tables as t
+    from queue_server.storage.db import make_engine, migrate
+
+    password = _read_password(args)
+    if len(password) < 4:
+        return _fail("the password must have at least 4 characters")
+    engine = make_engine(_settings(args).database_url)
+    migrate(engine)
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(t.operators)
+            .where(t.operators.c.id == args.login)
+            .values(password_hash=hash_password(password))
+        )
+    if result.rowcount == 0:
+        return _fail(f"unknown operator {args.login!r}")
+    print(f"password of {args.login} changed")
+    return 0

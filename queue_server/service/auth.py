@@ -1,0 +1,166 @@
+"""Who is calling: operator logins (expiring bearer tokens) and device tokens (stored hashed)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, delete, insert, select, update
+
+from queue_server.domain.errors import DomainError
+from queue_server.service.bus import Clock, Executed, QueueService, utc_now
+from queue_server.service.commands import SignIn
+from queue_server.storage import tables as t
+from queue_server.storage.db import read_transaction
+
+OPERATOR_TOKEN_TTL = timedelta(hours=12)
+_hasher = PasswordHasher()
+
+
+class AuthError(DomainError):
+    """A missing, unknown or expired credential (HTTP 401)."""
+
+    code = "unauthorized"
+    status = 401
+
+    def __init__(self, code: str, ru: str, en: str) -> None:
+        super().__init__(ru, en)
+        self.code = code
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    status = 403
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller: an operator at a workplace, or a device."""
+
+    kind: str  # "operator" or the device kind
+    id: str
+    office: str
+    roles: tuple[str, ...]
+    workplace: str | None
+
+    @property
+    def key(self) -> str:
+        """The name idempotency keys are scoped to."""
+        return f"{self.kind}:{self.id}"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def token_hash(token: str) -> str:
+    """Tokens are random and long, so a plain SHA-256 is enough to store them safely."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: str
+    expires_at: datetime
+    principal: Principal
+    name: str
+    executed: Executed
+
+
+_BAD_CREDENTIALS = ("Неверный логин или пароль", "Wrong login or password")
+
+
+class Auth:
+    """Login and token checks."""
+
+    def __init__(self, engine: Engine, service: QueueService, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self.service = service
+        self.clock = clock
+
+    def login(self, login: str, password: str, workplace: str) -> LoginResult:
+        """Check the password, put the operator at `workplace`, return a new token."""
+        with read_transaction(self.engine) as conn:
+            row = conn.execute(select(t.operators).where(t.operators.c.id == login)).first()
+        if row is None or not row.active:
+            _hasher_burn(password)
+            raise AuthError("bad_credentials", *_BAD_CREDENTIALS)
+        try:
+            _hasher.verify(row.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            raise AuthError("bad_credentials", *_BAD_CREDENTIALS) from None
+        executed = self.service.execute(SignIn(row.office, login, workplace))
+        token = new_token()
+        now = self.clock()
+        with self.engine.begin() as conn:
+            conn.execute(delete(t.sessions).where(t.sessions.c.expires_at < now))
+            conn.execute(
+                insert(t.sessions).values(
+                    token_hash=token_hash(token),
+                    operator=login,
+                    office=row.office,
+                    workplace=workplace,
+                    expires_at=now + OPERATOR_TOKEN_TTL,
+                )
+            )
+        principal = Principal("operator", login, row.office, tuple(row.roles), workplace)
+        return LoginResult(token, now + OPERATOR_TOKEN_TTL, principal, row.name, executed)
+
+    def authenticate(self, token: str | None) -> Principal:
+        """The caller behind a bearer token; raises AuthError when it is missing or not valid."""
+        if not token:
+            raise AuthError("unauthorized", "Требуется вход в систему", "Authentication required")
+        digest = token_hash(token)
+        with read_transaction(self.engine) as conn:
+            session = conn.execute(
+                select(t.sessions, t.operators.c.roles, t.operators.c.active)
+                .join(t.operators, t.operators.c.id == t.sessions.c.operator)
+                .where(t.sessions.c.token_hash == digest)
+            ).first()
+            if session is not None:
+                if session.expires_at <= self.clock() or not session.active:
+                    raise AuthError(
+                        "token_expired",
+                        "Сеанс истёк: войдите снова",
+                        "The session has expired: log in again",
+                    )
+                return Principal(
+                    "operator",
+                    session.operator,
+                    session.office,
+                    tuple(session.roles),
+                    session.workplace,
+                )
+            device = conn.execute(select(t.devices).where(t.devices.c.token_hash == digest)).first()
+        if device is None:
+            raise AuthError("unauthorized", "Неизвестный ключ доступа", "Unknown access token")
+        return Principal(device.kind, device.id, device.office, (device.kind,), device.workplace)
+
+    def touch_device(self, device_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(t.devices).where(t.devices.c.id == device_id).values(last_seen=self.clock())
+            )
+
+
+def _hasher_burn(password: str) -> None:
+    """Spend the time a real check takes, so a wrong login is not told apart by timing."""
+    _hasher.hash(password)
+
+
+def require(principal: Principal, *kinds_or_roles: str, office: str | None = None) -> None:
+    """Refuse unless the principal has one of `kinds_or_roles` (and belongs to `office`)."""
+    if not set(kinds_or_roles) & ({principal.kind} | set(principal.roles)) and (
+        "admin" not in principal.roles
+    ):
+        raise Forbidden("Недостаточно прав для этого действия", "Not allowed for this account")
+    if office is not None and principal.office != office:
+        raise Forbidden("Нет доступа к этому офису", "No access to this office")

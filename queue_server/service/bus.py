@@ -1,0 +1,124 @@
+"""Runs commands: one serialized office transaction each, with idempotency and the event log.
+
+`QueueService.execute` is synchronous (SQLAlchemy Core on a thread); the API calls it in a worker
+thread and then publishes the returned events on the loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Engine
+
+from queue_protocol.events import EventType
+from queue_server.domain import errors
+from queue_server.service import commands as c
+from queue_server.service.handlers import HANDLERS, Tx, queue_summary
+from queue_server.storage.db import office_transaction
+from queue_server.storage.repository import Repository
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """An `Idempotency-Key` as the API received it."""
+
+    principal: str
+    key: str
+    endpoint: str
+    request_hash: str
+
+    @staticmethod
+    def of(principal: str, key: str, endpoint: str, body: Any) -> Idempotency:
+        digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+        return Idempotency(principal, key[:200], endpoint, digest)
+
+
+class IdempotencyConflict(errors.DomainError):
+    code = "idempotency_conflict"
+    status = 422
+
+
+@dataclass(frozen=True)
+class Executed:
+    """A command's answer: the JSON body, whether it is a replay, and the committed events."""
+
+    body: dict[str, Any]
+    replayed: bool
+    events: list[dict[str, Any]]
+
+
+def unknown_office(office: str) -> errors.NotFound:
+    return errors.NotFound(
+        "unknown_office", f"Офис «{office}» не найден", f"Unknown office '{office}'"
+    )
+
+
+class QueueService:
+    """The command side of the server."""
+
+    def __init__(
+        self, engine: Engine, status_url: Callable[[str], str], clock: Clock = utc_now
+    ) -> None:
+        self.engine = engine
+        self.status_url = status_url
+        self.clock = clock
+        # Threads of this process queue here instead of spinning in SQLite's busy handler;
+        # BEGIN IMMEDIATE (or the PostgreSQL row lock) still serializes across processes.
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    def _lock(self, office: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(office, threading.Lock())
+
+    def execute(self, command: c.Command, idempotency: Idempotency | None = None) -> Executed:
+        """Run `command` in its office's transaction; raises DomainError and changes nothing."""
+        handler = HANDLERS[type(command)]
+        with self._lock(command.office), office_transaction(self.engine, command.office) as conn:
+            repo = Repository(conn)
+            now = self.clock()
+            if idempotency is not None:
+                stored = repo.idempotent_answer(idempotency.principal, idempotency.key)
+                if stored is not None:
+                    if (stored.endpoint, stored.request_hash) != (
+                        idempotency.endpoint,
+                        idempotency.request_hash,
+                    ):
+                        raise IdempotencyConflict(
+                            "Этот ключ идемпотентности уже использован для другого запроса",
+                            "This Idempotency-Key was already used for another request",
+                        )
+                    return Executed(stored.body, True, [])
+            office = repo.office(command.office)
+            if office is None:
+                raise unknown_office(command.office)
+            tx = Tx(repo=repo, office=office, now=now, status_url=self.status_url)
+            result: BaseModel = handler(tx, command)
+            if tx.queue_touched:
+                tx.emit(EventType.QUEUE_CHANGED, queue_summary(tx))
+            events = repo.append_events(office.id, tx.events, now)
+            body = result.model_dump(mode="json")
+            if idempotency is not None:
+                repo.remember_answer(
+                    idempotency.principal,
+                    idempotency.key,
+                    idempotency.endpoint,
+                    idempotency.request_hash,
+                    200,
+                    body,
+                    now,
+                )
+        return Executed(body, False, events)

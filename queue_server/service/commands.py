@@ -1,0 +1,103 @@
+"""Commands: small dataclasses named as orders. `handlers.HANDLERS` says which handler serves each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class IssueTicket:
+    office: str
+    service: str
+    priority: bool = False
+    lang: str = "ru"
+
+
+@dataclass(frozen=True)
+class DeskCommand:
+    """A command of an operator at their own workplace."""
+
+    office: str
+    operator: str
+    workplace: str
+
+
+@dataclass(frozen=True)
+class CallNext(DeskCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class CallTicket(DeskCommand):
+    ticket: int
+
+
+@dataclass(frozen=True)
+class Recall(DeskCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class StartService(DeskCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class Finish(DeskCommand):
+    outcome: str = "resolved"
+
+
+@dataclass(frozen=True)
+class NoShow(DeskCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class ReturnToQueue(DeskCommand):
+    minutes: int = 0
+
+
+@dataclass(frozen=True)
+class Transfer(DeskCommand):
+    service: str
+    to_operator: str | None = None
+    to_workplace: str | None = None
+    to_head: bool = False
+
+
+@dataclass(frozen=True)
+class Pause(DeskCommand):
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Resume(DeskCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class SignIn(DeskCommand):
+    """The operator takes the workplace (after login): available, nothing at the desk."""
+
+
+@dataclass(frozen=True)
+class CancelTicket:
+    office: str
+    ticket: int
+
+
+Command = (
+    IssueTicket
+    | CallNext
+    | CallTicket
+    | Recall
+    | StartService
+    | Finish
+    | NoShow
+    | ReturnToQueue
+    | Transfer
+    | Pause
+    | Resume
+    | SignIn
+    | CancelTicket
+)

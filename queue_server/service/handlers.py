@@ -1,0 +1,531 @@
+"""Command handlers: each runs inside one serialized office transaction (see `bus.py`).
+
+A handler reads what it needs through the `Tx`, applies the domain rules, writes the changes
+and records the events; when it raises, the transaction rolls back and nothing changed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from queue_protocol.events import EventType, format_utc
+from queue_protocol.models import DeskState, IssuedTicket, TicketView
+from queue_server.domain import errors
+from queue_server.domain.estimate import Position, estimate_all, expected_minutes
+from queue_server.domain.model import (
+    Action,
+    Operator,
+    OperatorState,
+    Outcome,
+    ServiceRule,
+    Ticket,
+    TicketClass,
+    TicketStatus,
+    next_status,
+)
+from queue_server.domain.numbering import format_number, service_day, spoken_number
+from queue_server.domain.order import next_for
+from queue_server.service import commands as c
+from queue_server.storage.repository import OfficeRow, Repository, ServiceRow, WorkplaceRow
+
+
+@dataclass
+class Tx:
+    """What a handler works with: the repository of one office transaction and the time."""
+
+    repo: Repository
+    office: OfficeRow
+    now: datetime
+    status_url: Callable[[str], str]
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    queue_touched: bool = False
+    # Positions computed after the last change, reused by the `queue.changed` summary.
+    known_positions: tuple[list[Ticket], dict[int, Position]] | None = None
+
+    def emit(self, kind: EventType, data: dict[str, Any]) -> None:
+        self.events.append((kind.value, data))
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.office.timezone)
+
+    @cached_property
+    def services(self) -> dict[str, ServiceRow]:
+        return {s.id: s for s in self.repo.services(self.office.id)}
+
+    @cached_property
+    def rules(self) -> dict[str, ServiceRule]:
+        return {s.id: s.rule for s in self.services.values()}
+
+    @cached_property
+    def workplaces(self) -> dict[str, WorkplaceRow]:
+        return self.repo.workplaces(self.office.id)
+
+    def service(self, service_id: str) -> ServiceRow:
+        service = self.services.get(service_id)
+        if service is None or not service.active:
+            raise errors.NotFound(
+                "unknown_service",
+                f"Услуга «{service_id}» не найдена",
+                f"Unknown service '{service_id}'",
+            )
+        return service
+
+    def expected(self) -> dict[str, float]:
+        recent = self.repo.recent_durations(self.office.id, self.services)
+        return {
+            sid: expected_minutes(recent.get(sid, []), s.expected_minutes)
+            for sid, s in self.services.items()
+        }
+
+    def positions(self) -> tuple[list[Ticket], dict[int, Position]]:
+        """Every waiting ticket and its position, as the state stands now in this transaction."""
+        waiting = self.repo.waiting(self.office.id)
+        operators = self.repo.operators(self.office.id)
+        positions = estimate_all(waiting, operators, self.rules, self.expected(), self.now)
+        self.known_positions = (waiting, positions)
+        return waiting, positions
+
+
+# -- views -------------------------------------------------------------------------------------
+
+
+def ticket_view(ticket: Ticket, lang: str = "ru") -> TicketView:
+    return TicketView(
+        id=ticket.id,
+        number=ticket.number,
+        service=ticket.service,
+        status=ticket.status.value,
+        ticket_class=ticket.ticket_class.value,
+        issued_at=ticket.issued_at,
+        not_before=ticket.not_before,
+        lang=lang,
+        workplace=ticket.workplace,
+        operator=ticket.operator,
+        called_at=ticket.called_at,
+        calls=ticket.calls,
+    )
+
+
+def _ticket_event(tx: Tx, ticket: Ticket, **extra: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": ticket.id,
+        "number": ticket.number,
+        "spoken": spoken_number(ticket.number),
+        "service": ticket.service,
+        "status": ticket.status.value,
+        "ticket_class": ticket.ticket_class.value,
+    }
+    if ticket.workplace is not None:
+        workplace = tx.workplaces.get(ticket.workplace)
+        data["workplace"] = ticket.workplace
+        data["workplace_name"] = workplace.name if workplace else {"ru": ticket.workplace}
+        data["workplace_kind"] = workplace.kind if workplace else "window"
+        data["operator"] = ticket.operator
+        data["calls"] = ticket.calls
+    data.update(extra)
+    return data
+
+
+def queue_summary(tx: Tx) -> dict[str, Any]:
+    """Waiting counts, estimates and the longest wait per service (the `queue.changed` data)."""
+    waiting, positions = tx.known_positions or tx.positions()
+    summary: dict[str, dict[str, Any]] = {
+        sid: {"service": sid, "waiting": 0, "estimate_minutes": None, "longest_wait_minutes": 0.0}
+        for sid in tx.services
+    }
+    for ticket in waiting:
+        entry = summary.setdefault(
+            ticket.service,
+            {"service": ticket.service, "waiting": 0, "estimate_minutes": None},
+        )
+        entry["waiting"] += 1
+        waited = max(0.0, (tx.now - ticket.issued_at).total_seconds() / 60)
+        entry["longest_wait_minutes"] = round(
+            max(entry.get("longest_wait_minutes", 0.0), waited), 1
+        )
+    # The estimate of a service: what its last waiting ticket gets (0 when none waits).
+    served = {
+        sid
+        for op in tx.repo.operators(tx.office.id)
+        if op.state is OperatorState.AVAILABLE
+        for sid in op.levels
+    }
+    for sid, entry in summary.items():
+        minutes = [
+            positions[t.id].minutes
+            for t in waiting
+            if t.service == sid and positions[t.id].minutes is not None
+        ]
+        if sid in served:
+            entry["estimate_minutes"] = max(minutes, default=0)
+    return {"services": list(summary.values())}
+
+
+# -- the operator at the desk ------------------------------------------------------------------
+
+
+def _operator(tx: Tx, cmd: c.DeskCommand) -> Operator:
+    for op in tx.repo.operators(tx.office.id):
+        if op.id == cmd.operator:
+            if op.workplace != cmd.workplace:
+                raise errors.NotFound(
+                    "unknown_workplace",
+                    "Вы не вошли на это рабочее место",
+                    "You are not signed in at this workplace",
+                )
+            return op
+    raise errors.NotFound(
+        "unknown_operator", "Специалист не найден", f"Unknown operator '{cmd.operator}'"
+    )
+
+
+def _current(tx: Tx, op: Operator) -> Ticket:
+    if op.current_ticket is None:
+        raise errors.NoCurrentTicket(
+            "Сейчас у вас нет вызванного посетителя", "There is no called visitor at your desk"
+        )
+    ticket = tx.repo.ticket(tx.office.id, op.current_ticket)
+    assert ticket is not None, "current ticket refers to a missing row"
+    return ticket
+
+
+def _desk_state(tx: Tx, op_id: str, ticket: Ticket | None, outcome: str | None = None) -> DeskState:
+    row = tx.repo.operator_row(op_id)
+    assert row is not None
+    current = ticket if ticket is not None and row.current_ticket == ticket.id else None
+    return DeskState(
+        operator=op_id,
+        workplace=row.workplace or "",
+        state=row.state,
+        ticket=ticket_view(current) if current else None,
+        outcome=outcome,
+    )
+
+
+def _apply(ticket: Ticket, action: Action) -> None:
+    ticket.status = next_status(action, ticket.status, ticket.number)
+
+
+def _call(tx: Tx, op: Operator, ticket: Ticket) -> DeskState:
+    _apply(ticket, Action.CALL)
+    ticket.operator, ticket.workplace = op.id, op.workplace
+    ticket.called_at = tx.now
+    ticket.calls = 1
+    ticket.not_before = None
+    ticket.target_operator = ticket.target_workplace = None
+    tx.repo.save_ticket(ticket)
+    tx.repo.update_open_step(
+        ticket.id, operator=op.id, workplace=op.workplace, called_at=tx.now, calls=1
+    )
+    tx.repo.set_operator(op.id, current_ticket=ticket.id, busy_since=tx.now)
+    tx.emit(EventType.TICKET_CALLED, _ticket_event(tx, ticket))
+    tx.queue_touched = True
+    return _desk_state(tx, op.id, ticket)
+
+
+def _ready_to_call(tx: Tx, op: Operator) -> None:
+    if op.state is OperatorState.PAUSED:
+        raise errors.OperatorPaused(
+            "Вы на перерыве: сначала продолжите работу", "You are paused: resume first"
+        )
+    if op.current_ticket is not None:
+        current = tx.repo.ticket(tx.office.id, op.current_ticket)
+        number = current.number if current else ""
+        raise errors.TicketInProgress(
+            f"Сначала завершите работу с талоном {number}",
+            f"Finish ticket {number} first",
+            ticket=op.current_ticket,
+        )
+
+
+def call_next(tx: Tx, cmd: c.CallNext) -> DeskState:
+    op = _operator(tx, cmd)
+    _ready_to_call(tx, op)
+    ticket = next_for(op, tx.repo.waiting(tx.office.id), tx.rules, tx.now)
+    if ticket is None:
+        raise errors.QueueEmpty("Очередь пуста", "Nobody is waiting for you")
+    return _call(tx, op, ticket)
+
+
+def call_ticket(tx: Tx, cmd: c.CallTicket) -> DeskState:
+    op = _operator(tx, cmd)
+    _ready_to_call(tx, op)
+    ticket = _ticket(tx, cmd.ticket)
+    if ticket.status is TicketStatus.WAITING and ticket.service not in op.levels:
+        raise errors.NotServedHere(
+            f"Вы не обслуживаете услугу талона {ticket.number}",
+            f"You do not serve the service of ticket {ticket.number}",
+        )
+    return _call(tx, op, ticket)
+
+
+def _ticket(tx: Tx, ticket_id: int) -> Ticket:
+    ticket = tx.repo.ticket(tx.office.id, ticket_id)
+    if ticket is None:
+        raise errors.NotFound(
+            "unknown_ticket", f"Талон {ticket_id} не найден", f"Unknown ticket {ticket_id}"
+        )
+    return ticket
+
+
+def recall(tx: Tx, cmd: c.Recall) -> DeskState:
+    op = _operator(tx, cmd)
+    ticket = _current(tx, op)
+    _apply(ticket, Action.RECALL)
+    ticket.calls += 1
+    tx.repo.save_ticket(ticket)
+    tx.repo.update_open_step(ticket.id, calls=ticket.calls)
+    tx.emit(EventType.TICKET_RECALLED, _ticket_event(tx, ticket))
+    return _desk_state(tx, op.id, ticket)
+
+
+def start_service(tx: Tx, cmd: c.StartService) -> DeskState:
+    op = _operator(tx, cmd)
+    ticket = _current(tx, op)
+    _apply(ticket, Action.START)
+    ticket.started_at = tx.now
+    tx.repo.save_ticket(ticket)
+    tx.repo.update_open_step(ticket.id, started_at=tx.now)
+    tx.repo.set_operator(op.id, busy_since=tx.now)
+    tx.emit(EventType.TICKET_STARTED, _ticket_event(tx, ticket))
+    return _desk_state(tx, op.id, ticket)
+
+
+def _release(tx: Tx, op: Operator) -> None:
+    tx.repo.set_operator(op.id, current_ticket=None, busy_since=None)
+
+
+def finish(tx: Tx, cmd: c.Finish) -> DeskState:
+    op = _operator(tx, cmd)
+    ticket = _current(tx, op)
+    outcome = Outcome(cmd.outcome)
+    _apply(ticket, Action.FINISH)
+    tx.repo.save_ticket(ticket)
+    tx.repo.update_open_step(ticket.id, finished_at=tx.now, outcome=outcome.value)
+    _release(tx, op)
+    tx.emit(EventType.TICKET_FINISHED, _ticket_event(tx, ticket, outcome=outcome.value))
+    tx.emit(
+        EventType.RATING_REQUESTED,
+        {
+            "ticket": ticket.id,
+            "number": ticket.number,
+            "service": ticket.service,
+            "workplace": ticket.workplace,
+            "operator": op.id,
+        },
+    )
+    tx.queue_touched = True
+    return _desk_state(tx, op.id, None, outcome.value)
+
+
+def no_show(tx: Tx, cmd: c.NoShow) -> DeskState:
+    op = _operator(tx, cmd)
+    ticket = _current(tx, op)
+    _apply(ticket, Action.NO_SHOW)
+    tx.repo.save_ticket(ticket)
+    tx.repo.update_open_step(ticket.id, finished_at=tx.now, outcome=Outcome.NO_SHOW.value)
+    _release(tx, op)
+    tx.emit(EventType.TICKET_NO_SHOW, _ticket_event(tx, ticket))
+    tx.queue_touched = True
+    return _desk_state(tx, op.id, None, Outcome.NO_SHOW.value)
+
+
+def _requeue(tx: Tx, ticket: Ticket, service: str) -> None:
+    """Put `ticket` back to waiting in `service` with a fresh step."""
+    ticket.service = service
+    ticket.operator = ticket.workplace = None
+    ticket.called_at = ticket.started_at = None
+    ticket.calls = 0
+    tx.repo.save_ticket(ticket)
+    tx.repo.open_step(tx.office.id, ticket.id, service, tx.now)
+
+
+def return_to_queue(tx: Tx, cmd: c.ReturnToQueue) -> DeskState:
+    op = _operator(tx, cmd)
+    ticket = _current(tx, op)
+    _apply(ticket, Action.RETURN)
+    tx.repo.update_open_step(ticket.id, finished_at=tx.now, outcome=Outcome.NO_SHOW.value)
+    if cmd.minutes > 0:
+        ticket.not_before = tx.now + timedelta(minutes=cmd.minutes)
+        ticket.due_at = ticket.not_before
+    _requeue(tx, ticket, ticket.service)
+    _release(tx, op)
+    tx.emit(
+        EventType.TICKET_RETURNED,
+        _ticket_event(
+            tx, ticket, not_before=format_utc(ticket.not_before) if ticket.not_before else None
+        ),
+    )
+    tx.queue_touched = True
+    return _desk_state(tx, op.id, None)
+
+
+def transfer(tx: Tx, cmd: c.Transfer) -> DeskState:
+    op = _operator(tx, cmd)
+    ticket = _current(tx, op)
+    tx.service(cmd.service)
+    if cmd.to_operator is not None and tx.repo.operator_row(cmd.to_operator) is None:
+        raise errors.NotFound(
+            "unknown_operator",
+            f"Специалист «{cmd.to_operator}» не найден",
+            f"Unknown operator '{cmd.to_operator}'",
+        )
+    if cmd.to_workplace is not None and cmd.to_workplace not in tx.workplaces:
+        raise errors.NotFound(
+            "unknown_workplace",
+            f"Рабочее место «{cmd.to_workplace}» не найдено",
+            f"Unknown workplace '{cmd.to_workplace}'",
+        )
+    from_service = ticket.service
+    _apply(ticket, Action.TRANSFER)
+    tx.repo.update_open_step(ticket.id, finished_at=tx.now, outcome=Outcome.TRANSFERRED.value)
+    ticket.target_operator = cmd.to_operator
+    ticket.target_workplace = cmd.to_workplace
+    ticket.not_before = None
+    # To the head: due at the original issue time; to the tail: due now.
+    ticket.due_at = ticket.issued_at if cmd.to_head else tx.now
+    _requeue(tx, ticket, cmd.service)
+    _release(tx, op)
+    tx.emit(
+        EventType.TICKET_TRANSFERRED,
+        _ticket_event(
+            tx,
+            ticket,
+            from_service=from_service,
+            to_operator=cmd.to_operator,
+            to_workplace=cmd.to_workplace,
+            to_head=cmd.to_head,
+        ),
+    )
+    tx.queue_touched = True
+    return _desk_state(tx, op.id, None, Outcome.TRANSFERRED.value)
+
+
+def _set_state(tx: Tx, op_id: str, state: OperatorState, reason: str | None) -> None:
+    tx.repo.set_operator(op_id, state=state.value, pause_reason=reason)
+    row = tx.repo.operator_row(op_id)
+    assert row is not None
+    tx.emit(
+        EventType.OPERATOR_STATUS,
+        {
+            "operator": op_id,
+            "name": row.name,
+            "workplace": row.workplace,
+            "state": state.value,
+            "reason": reason,
+        },
+    )
+    tx.queue_touched = True
+
+
+def pause(tx: Tx, cmd: c.Pause) -> DeskState:
+    op = _operator(tx, cmd)
+    if op.state is OperatorState.PAUSED:
+        return _desk_state(tx, op.id, None)
+    _set_state(tx, op.id, OperatorState.PAUSED, cmd.reason)
+    current = tx.repo.ticket(tx.office.id, op.current_ticket) if op.current_ticket else None
+    return _desk_state(tx, op.id, current)
+
+
+def resume(tx: Tx, cmd: c.Resume) -> DeskState:
+    op = _operator(tx, cmd)
+    if op.state is not OperatorState.AVAILABLE:
+        _set_state(tx, op.id, OperatorState.AVAILABLE, None)
+    current = tx.repo.ticket(tx.office.id, op.current_ticket) if op.current_ticket else None
+    return _desk_state(tx, op.id, current)
+
+
+def sign_in(tx: Tx, cmd: c.SignIn) -> DeskState:
+    """Put the operator at `cmd.workplace`; whoever sat there is moved off it."""
+    if cmd.workplace not in tx.workplaces:
+        raise errors.NotFound(
+            "unknown_workplace",
+            f"Рабочее место «{cmd.workplace}» не найдено",
+            f"Unknown workplace '{cmd.workplace}'",
+        )
+    for other in tx.repo.operators(tx.office.id):
+        if other.workplace == cmd.workplace and other.id != cmd.operator:
+            tx.repo.set_operator(other.id, workplace=None, state=OperatorState.OFFLINE.value)
+    row = tx.repo.operator_row(cmd.operator)
+    assert row is not None
+    tx.repo.set_operator(cmd.operator, workplace=cmd.workplace)
+    if row.state == OperatorState.OFFLINE.value or row.workplace != cmd.workplace:
+        _set_state(tx, cmd.operator, OperatorState.AVAILABLE, None)
+    current = tx.repo.ticket(tx.office.id, row.current_ticket) if row.current_ticket else None
+    return _desk_state(tx, cmd.operator, current)
+
+
+def cancel_ticket(tx: Tx, cmd: c.CancelTicket) -> TicketView:
+    ticket = _ticket(tx, cmd.ticket)
+    _apply(ticket, Action.CANCEL)
+    tx.repo.save_ticket(ticket)
+    tx.repo.update_open_step(ticket.id, finished_at=tx.now, outcome=Outcome.NO_SHOW.value)
+    tx.emit(EventType.TICKET_CANCELLED, _ticket_event(tx, ticket))
+    tx.queue_touched = True
+    return ticket_view(ticket)
+
+
+# -- the kiosk ---------------------------------------------------------------------------------
+
+
+def issue_ticket(tx: Tx, cmd: c.IssueTicket) -> IssuedTicket:
+    service = tx.service(cmd.service)
+    day = service_day(tx.now, tx.tz).isoformat()
+    if service.daily_limit is not None:
+        if tx.repo.count_issued(tx.office.id, day, service.id) >= service.daily_limit:
+            raise errors.ServiceUnavailable(
+                "daily_limit_reached",
+                f"На сегодня талоны на услугу «{service.name.get('ru', service.id)}» закончились",
+                f"No more tickets today for '{service.name.get('en') or service.id}'",
+            )
+    counter = tx.repo.next_counter(tx.office.id, service.prefix, day)
+    ticket = Ticket(
+        id=0,
+        number=format_number(service.prefix, counter),
+        service=service.id,
+        ticket_class=TicketClass.PRIORITY if cmd.priority else TicketClass.WALK_IN,
+        status=TicketStatus.WAITING,
+        issued_at=tx.now,
+        due_at=tx.now,
+    )
+    token = secrets.token_urlsafe(12)
+    ticket.id = tx.repo.insert_ticket(tx.office.id, day, ticket, cmd.lang, token)
+    tx.repo.open_step(tx.office.id, ticket.id, service.id, tx.now)
+    _, positions = tx.positions()
+    position = positions[ticket.id]
+    tx.emit(EventType.TICKET_ISSUED, _ticket_event(tx, ticket, issued_at=format_utc(tx.now)))
+    tx.queue_touched = True
+    return IssuedTicket(
+        id=ticket.id,
+        number=ticket.number,
+        service=service.id,
+        status=ticket.status.value,
+        ahead=position.ahead,
+        estimate_minutes=position.minutes,
+        status_url=tx.status_url(token),
+        issued_at=tx.now,
+    )
+
+
+HANDLERS: dict[type, Callable[[Tx, Any], Any]] = {
+    c.IssueTicket: issue_ticket,
+    c.CallNext: call_next,
+    c.CallTicket: call_ticket,
+    c.Recall: recall,
+    c.StartService: start_service,
+    c.Finish: finish,
+    c.NoShow: no_show,
+    c.ReturnToQueue: return_to_queue,
+    c.Transfer: transfer,
+    c.Pause: pause,
+    c.Resume: resume,
+    c.SignIn: sign_in,
+    c.CancelTicket: cancel_ticket,
+}

@@ -1,0 +1,109 @@
+"""The event hub: fans committed events out to the WebSocket clients of each office, in seq order.
+
+Commands commit in seq order but may reach `publish` out of order (threads); the hub holds an
+early event until the ones before it arrived, so every subscriber sees seq n before n + 1.
+Events from other server processes arrive the same way (PostgreSQL NOTIFY), and a gap that does
+not fill within `gap_timeout` is filled from the event log by `fetch_missing`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger("okno.hub")
+
+# A subscriber's queue holds encoded events; a client that falls this far behind is dropped and
+# must reconnect with `since` (it loses nothing: the log has every event).
+MAX_BACKLOG = 10_000
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One connected client of one office: encoded events to send, in order."""
+
+    office: str
+    queue: asyncio.Queue[tuple[int, str] | None] = field(
+        default_factory=lambda: asyncio.Queue(MAX_BACKLOG)
+    )
+    dropped: bool = False
+
+
+@dataclass
+class _OfficeStream:
+    delivered: int | None = None  # the last seq handed to subscribers
+    pending: dict[int, tuple[int, str]] = field(default_factory=dict)
+    subscribers: set[Subscriber] = field(default_factory=set)
+
+
+class EventHub:
+    """In-process fan-out. All methods run on the event loop thread."""
+
+    def __init__(self, encode: Callable[[dict[str, Any]], str]) -> None:
+        self._encode = encode
+        self._offices: dict[str, _OfficeStream] = {}
+
+    def _stream(self, office: str) -> _OfficeStream:
+        return self._offices.setdefault(office, _OfficeStream())
+
+    def subscribe(self, office: str) -> Subscriber:
+        subscriber = Subscriber(office)
+        self._stream(office).subscribers.add(subscriber)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self._stream(subscriber.office).subscribers.discard(subscriber)
+
+    def subscriber_count(self, office: str | None = None) -> int:
+        if office is not None:
+            return len(self._stream(office).subscribers)
+        return sum(len(s.subscribers) for s in self._offices.values())
+
+    def known_seq(self, office: str, seq: int) -> None:
+        """Tell the hub the log of `office` stands at `seq` (at start-up, before any publish)."""
+        stream = self._stream(office)
+        if stream.delivered is None or seq > stream.delivered:
+            stream.delivered = seq
+
+    def publish(self, office: str, events: Iterable[dict[str, Any]]) -> None:
+        """Hand committed events (envelope dicts with `seq`) to the subscribers, in seq order."""
+        stream = self._stream(office)
+        for event in events:
+            seq = int(event["seq"])
+            if stream.delivered is not None and seq <= stream.delivered:
+                continue
+            stream.pending[seq] = (seq, self._encode(event))
+        if stream.delivered is None and stream.pending:
+            stream.delivered = min(stream.pending) - 1
+        while stream.delivered is not None and stream.delivered + 1 in stream.pending:
+            item = stream.pending.pop(stream.delivered + 1)
+            stream.delivered += 1
+            for subscriber in list(stream.subscribers):
+                self._offer(stream, subscriber, item)
+        if stream.pending:
+            log.debug("office %s: holding %d early events", office, len(stream.pending))
+
+    def gap(self, office: str) -> tuple[int, int] | None:
+        """The missing seq range (first, last) while events wait for earlier ones, else None."""
+        stream = self._stream(office)
+        if not stream.pending or stream.delivered is None:
+            return None
+        return stream.delivered + 1, min(stream.pending) - 1
+
+    @staticmethod
+    def _offer(stream: _OfficeStream, subscriber: Subscriber, item: tuple[int, str]) -> None:
+        try:
+            subscriber.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            log.warning(
+                "dropping a subscriber of office %s: %d events behind",
+                subscriber.office,
+                MAX_BACKLOG,
+            )
+            subscriber.dropped = True
+            stream.subscribers.discard(subscriber)
+            subscriber.queue.get_nowait()
+            subscriber.queue.put_nowait(None)

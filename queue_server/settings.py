@@ -1,0 +1,35 @@
+"""The server's settings: one typed class, read from `OKNO_*` environment variables and flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServerSettings(BaseSettings):
+    """Validated once at start; unsafe values are refused, not guessed around."""
+
+    model_config = SettingsConfigDict(env_prefix="OKNO_", extra="ignore")
+
+    database_url: str = f"sqlite:///{Path('var/okno.db').resolve()}"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Where visitors' phones reach the server: printed in the ticket's QR code.
+    public_url: str = "http://127.0.0.1:8000"
+    # How many missed events a reconnecting client may be sent before it gets a snapshot instead.
+    max_replay: int = 1000
+    log_level: str = "info"
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("port")
+    @classmethod
+    def _port_range(cls, value: int) -> int:
+        if not 0 <= value <= 65535:
+            raise ValueError("port must be 0…65535")
+        return value

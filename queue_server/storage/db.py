@@ -1,0 +1,110 @@
+"""Engines, migrations and the per-office serialized transaction.
+
+SQLite runs in WAL mode with synchronous=FULL (a printed ticket is never lost) and a busy
+timeout; the driver's lazy deferred BEGIN is replaced by `BEGIN IMMEDIATE` (SQLAlchemy's SQLite
+recipe) so that two commands of one office never interleave, across threads or processes.
+PostgreSQL serializes an office's commands with a row lock on its `offices` row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy.engine import make_url
+
+from queue_server.storage import tables
+
+log = logging.getLogger("okno.storage")
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = 10_000
+READ_ONLY = "okno_read_only"
+
+
+def sqlite_url(path: Path | str) -> str:
+    """The SQLAlchemy URL of a SQLite file."""
+    return f"sqlite:///{Path(path).resolve()}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url` set up for Okno (SQLite pragmas and BEGIN IMMEDIATE; psycopg 3)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            pool_size=8,
+            max_overflow=8,
+        )
+        _setup_sqlite(engine)
+        return engine
+    if parsed.drivername == "postgresql":
+        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def _setup_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver: we emit BEGIN IMMEDIATE ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # Readers take a deferred BEGIN: a consistent WAL snapshot without the write lock.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (the only way tables are created)."""
+    from alembic import command
+
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def alembic_config(url: str | None = None) -> Any:
+    """Alembic's configuration pointing at the packaged migrations."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if url:
+        config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+@contextmanager
+def office_transaction(engine: Engine, office: str) -> Iterator[Connection]:
+    """One serialized transaction of `office`: commits on success, rolls back on any error."""
+    with engine.begin() as connection:
+        if engine.dialect.name != "sqlite":
+            connection.execute(
+                select(tables.offices.c.seq).where(tables.offices.c.id == office).with_for_update()
+            )
+        yield connection
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A read-only transaction: one consistent snapshot, no write lock, rolled back at the end."""
+    with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+        with connection.begin() as transaction:
+            yield connection
+            transaction.rollback()

@@ -1,0 +1,385 @@
+"""Reading and writing the queue's state inside one transaction; rows in, domain objects out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, select, update
+
+from queue_server.domain.model import (
+    Operator,
+    OperatorState,
+    ServiceRule,
+    Ticket,
+    TicketClass,
+    TicketStatus,
+)
+from queue_server.storage import tables as t
+
+
+@dataclass(frozen=True)
+class OfficeRow:
+    id: str
+    name: dict[str, str]
+    timezone: str
+    address: str
+    seq: int
+
+
+@dataclass(frozen=True)
+class ServiceRow:
+    id: str
+    prefix: str
+    name: dict[str, str]
+    category: str | None
+    description: dict[str, str] | None
+    documents: list[dict[str, str]]
+    expected_minutes: float
+    max_wait_minutes: float
+    daily_limit: int | None
+    kiosk: bool
+    active: bool
+
+    @property
+    def rule(self) -> ServiceRule:
+        return ServiceRule(self.id, self.prefix, self.expected_minutes, self.max_wait_minutes)
+
+
+@dataclass(frozen=True)
+class WorkplaceRow:
+    id: str
+    name: dict[str, str]
+    kind: str
+
+
+@dataclass(frozen=True)
+class OperatorRow:
+    id: str
+    office: str
+    name: str
+    password_hash: str
+    roles: list[str]
+    active: bool
+    state: str
+    workplace: str | None
+    pause_reason: str | None
+    current_ticket: int | None
+    busy_since: datetime | None
+
+
+_TICKET_COLUMNS = (
+    "id number service ticket_class status issued_at due_at not_before slot_at "
+    "target_operator target_workplace operator workplace called_at started_at calls"
+).split()
+
+
+def _ticket(row: Any) -> Ticket:
+    values = {name: getattr(row, name) for name in _TICKET_COLUMNS}
+    values["ticket_class"] = TicketClass(values["ticket_class"])
+    values["status"] = TicketStatus(values["status"])
+    return Ticket(**values)
+
+
+def _ticket_values(ticket: Ticket) -> dict[str, Any]:
+    values = {name: getattr(ticket, name) for name in _TICKET_COLUMNS if name != "id"}
+    values["ticket_class"] = ticket.ticket_class.value
+    values["status"] = ticket.status.value
+    return values
+
+
+class Repository:
+    """The queue tables seen from one connection (inside one office transaction)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.conn = connection
+
+    # -- office and configuration -------------------------------------------------------------
+
+    def office(self, office: str) -> OfficeRow | None:
+        row = self.conn.execute(select(t.offices).where(t.offices.c.id == office)).first()
+        if row is None:
+            return None
+        return OfficeRow(row.id, row.name, row.timezone, row.address, row.seq)
+
+    def services(self, office: str) -> list[ServiceRow]:
+        rows = self.conn.execute(
+            select(t.services)
+            .where(t.services.c.office == office)
+            .order_by(t.services.c.position, t.services.c.id)
+        )
+        return [
+            ServiceRow(
+                r.id,
+                r.prefix,
+                r.name,
+                r.category,
+                r.description,
+                r.documents or [],
+                r.expected_minutes,
+                r.max_wait_minutes,
+                r.daily_limit,
+                r.kiosk,
+                r.active,
+            )
+            for r in rows
+        ]
+
+    def categories(self, office: str) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            select(t.categories)
+            .where(t.categories.c.office == office)
+            .order_by(t.categories.c.position, t.categories.c.id)
+        )
+        return [{"id": r.id, "name": r.name, "parent": r.parent} for r in rows]
+
+    def workplaces(self, office: str) -> dict[str, WorkplaceRow]:
+        rows = self.conn.execute(select(t.workplaces).where(t.workplaces.c.office == office))
+        return {r.id: WorkplaceRow(r.id, r.name, r.kind) for r in rows}
+
+    def operator_row(self, operator: str) -> OperatorRow | None:
+        row = self.conn.execute(select(t.operators).where(t.operators.c.id == operator)).first()
+        if row is None:
+            return None
+        return OperatorRow(
+            row.id,
+            row.office,
+            row.name,
+            row.password_hash,
+            list(row.roles),
+            row.active,
+            row.state,
+            row.workplace,
+            row.pause_reason,
+            row.current_ticket,
+            row.busy_since,
+        )
+
+    def operators(self, office: str) -> list[Operator]:
+        """Every active operator of `office` with levels and what they are busy with."""
+        levels: dict[str, dict[str, int]] = {}
+        for row in self.conn.execute(
+            select(t.operator_services)
+            .join(t.operators, t.operators.c.id == t.operator_services.c.operator)
+            .where(t.operators.c.office == office)
+        ):
+            levels.setdefault(row.operator, {})[row.service] = row.level
+        result = []
+        rows = self.conn.execute(
+            select(t.operators, t.tickets.c.service.label("current_service"))
+            .outerjoin(t.tickets, t.tickets.c.id == t.operators.c.current_ticket)
+            .where(t.operators.c.office == office, t.operators.c.active.is_(True))
+            .order_by(t.operators.c.id)
+        )
+        for r in rows:
+            result.append(
+                Operator(
+                    id=r.id,
+                    workplace=r.workplace,
+                    levels=levels.get(r.id, {}),
+                    state=OperatorState(r.state),
+                    current_ticket=r.current_ticket,
+                    current_service=r.current_service,
+                    busy_since=r.busy_since,
+                )
+            )
+        return result
+
+    def set_operator(self, operator: str, **values: Any) -> None:
+        self.conn.execute(update(t.operators).where(t.operators.c.id == operator).values(**values))
+
+    # -- tickets ------------------------------------------------------------------------------
+
+    def waiting(self, office: str) -> list[Ticket]:
+        rows = self.conn.execute(
+            select(t.tickets).where(
+                t.tickets.c.office == office, t.tickets.c.status == TicketStatus.WAITING.value
+            )
+        )
+        return [_ticket(r) for r in rows]
+
+    def ticket(self, office: str, ticket_id: int) -> Ticket | None:
+        row = self.conn.execute(
+            select(t.tickets).where(t.tickets.c.office == office, t.tickets.c.id == ticket_id)
+        ).first()
+        return _ticket(row) if row is not None else None
+
+    def ticket_row(self, office: str, ticket_id: int) -> Any:
+        return self.conn.execute(
+            select(t.tickets).where(t.tickets.c.office == office, t.tickets.c.id == ticket_id)
+        ).first()
+
+    def ticket_by_token(self, token: str) -> Any:
+        return self.conn.execute(select(t.tickets).where(t.tickets.c.public_token == token)).first()
+
+    def active_tickets(self, office: str) -> list[Any]:
+        """Rows of tickets now called or being served, most recently called first."""
+        return list(
+            self.conn.execute(
+                select(t.tickets)
+                .where(
+                    t.tickets.c.office == office,
+                    t.tickets.c.status.in_([TicketStatus.CALLED.value, TicketStatus.SERVING.value]),
+                )
+                .order_by(t.tickets.c.called_at.desc())
+            )
+        )
+
+    def insert_ticket(
+        self, office: str, day: str, ticket: Ticket, lang: str, public_token: str
+    ) -> int:
+        values = _ticket_values(ticket)
+        result = self.conn.execute(
+            insert(t.tickets).values(
+                office=office, day=day, lang=lang, public_token=public_token, **values
+            )
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def save_ticket(self, ticket: Ticket) -> None:
+        self.conn.execute(
+            update(t.tickets).where(t.tickets.c.id == ticket.id).values(**_ticket_values(ticket))
+        )
+
+    def count_issued(self, office: str, day: str, service: str) -> int:
+        return int(
+            self.conn.execute(
+                select(func.count())
+                .select_from(t.tickets)
+                .where(
+                    t.tickets.c.office == office,
+                    t.tickets.c.day == day,
+                    t.tickets.c.service == service,
+                )
+            ).scalar_one()
+        )
+
+    def next_counter(self, office: str, prefix: str, day: str) -> int:
+        """Advance and return the daily counter of `prefix` (1 … 999, then 1; 1 on a new day)."""
+        from queue_server.domain.numbering import next_counter
+
+        row = self.conn.execute(
+            select(t.counters.c.day, t.counters.c.last).where(
+                t.counters.c.office == office, t.counters.c.prefix == prefix
+            )
+        ).first()
+        if row is None:
+            value = next_counter(0)
+            self.conn.execute(
+                insert(t.counters).values(office=office, prefix=prefix, day=day, last=value)
+            )
+            return value
+        value = next_counter(row.last if row.day == day else 0)
+        self.conn.execute(
+            update(t.counters)
+            .where(t.counters.c.office == office, t.counters.c.prefix == prefix)
+            .values(day=day, last=value)
+        )
+        return value
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def open_step(self, office: str, ticket: int, service: str, enqueued_at: datetime) -> None:
+        self.conn.execute(
+            insert(t.steps).values(
+                ticket=ticket, office=office, service=service, enqueued_at=enqueued_at, calls=0
+            )
+        )
+
+    def update_open_step(self, ticket: int, **values: Any) -> None:
+        """Change the ticket's current (unfinished) step."""
+        step_id = self.conn.execute(
+            select(func.max(t.steps.c.id)).where(
+                t.steps.c.ticket == ticket, t.steps.c.outcome.is_(None)
+            )
+        ).scalar_one()
+        if step_id is not None:
+            self.conn.execute(update(t.steps).where(t.steps.c.id == step_id).values(**values))
+
+    def recent_durations(self, office: str, services: Iterable[str]) -> dict[str, list[float]]:
+        """Minutes of the last 20 finished service steps per service, oldest first."""
+        result: dict[str, list[float]] = {}
+        for service in services:
+            rows = self.conn.execute(
+                select(t.steps.c.started_at, t.steps.c.finished_at)
+                .where(
+                    t.steps.c.office == office,
+                    t.steps.c.service == service,
+                    t.steps.c.started_at.is_not(None),
+                    t.steps.c.finished_at.is_not(None),
+                    t.steps.c.outcome.in_(["resolved", "follow_up"]),
+                )
+                .order_by(t.steps.c.finished_at.desc())
+                .limit(20)
+            ).all()
+            result[service] = [
+                (r.finished_at - r.started_at).total_seconds() / 60 for r in reversed(rows)
+            ]
+        return result
+
+    # -- events -------------------------------------------------------------------------------
+
+    def append_events(
+        self, office: str, items: Sequence[tuple[str, Mapping[str, Any]]], at: datetime
+    ) -> list[dict[str, Any]]:
+        """Write events with the office's next seqs; returns them as envelope dicts."""
+        if not items:
+            return []
+        seq = self.conn.execute(
+            select(t.offices.c.seq).where(t.offices.c.id == office)
+        ).scalar_one()
+        rows = []
+        for offset, (kind, data) in enumerate(items, start=1):
+            rows.append(
+                {"office": office, "seq": seq + offset, "type": kind, "at": at, "data": dict(data)}
+            )
+        self.conn.execute(insert(t.events), rows)
+        self.conn.execute(
+            update(t.offices).where(t.offices.c.id == office).values(seq=seq + len(rows))
+        )
+        return rows
+
+    def events_since(self, office: str, since: int, limit: int) -> list[Any]:
+        return list(
+            self.conn.execute(
+                select(t.events)
+                .where(and_(t.events.c.office == office, t.events.c.seq > since))
+                .order_by(t.events.c.seq)
+                .limit(limit)
+            )
+        )
+
+    # -- idempotency --------------------------------------------------------------------------
+
+    def idempotent_answer(self, principal: str, key: str) -> Any:
+        return self.conn.execute(
+            select(t.idempotency).where(
+                t.idempotency.c.principal == principal, t.idempotency.c.key == key
+            )
+        ).first()
+
+    def remember_answer(
+        self,
+        principal: str,
+        key: str,
+        endpoint: str,
+        request_hash: str,
+        status: int,
+        body: Any,
+        at: datetime,
+    ) -> None:
+        self.conn.execute(
+            insert(t.idempotency).values(
+                principal=principal,
+                key=key,
+                endpoint=endpoint,
+                request_hash=request_hash,
+                status=status,
+                body=body,
+                created_at=at,
+            )
+        )

@@ -1,0 +1,246 @@
+"""SQLAlchemy Core tables of the queue. The schema itself exists only through Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, whatever the backend keeps."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+offices = Table(
+    "offices",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", JSON, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("address", Text, nullable=False, default=""),
+    Column("settings", JSON, nullable=False, default=dict),
+    # The last event seq: every command locks this row first (per-office serialization).
+    Column("seq", Integer, nullable=False, default=0),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("office", String(64), ForeignKey("offices.id"), primary_key=True),
+    Column("prefix", String(4), primary_key=True),
+    Column("day", String(10), nullable=False),
+    Column("last", Integer, nullable=False),
+)
+
+categories = Table(
+    "categories",
+    metadata,
+    Column("office", String(64), ForeignKey("offices.id"), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("name", JSON, nullable=False),
+    Column("parent", String(64), nullable=True),
+    Column("position", Integer, nullable=False, default=0),
+)
+
+services = Table(
+    "services",
+    metadata,
+    Column("office", String(64), ForeignKey("offices.id"), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("prefix", String(4), nullable=False),
+    Column("name", JSON, nullable=False),
+    Column("category", String(64), nullable=True),
+    Column("description", JSON, nullable=True),
+    Column("documents", JSON, nullable=False, default=list),
+    Column("expected_minutes", Float, nullable=False),
+    Column("max_wait_minutes", Float, nullable=False),
+    Column("daily_limit", Integer, nullable=True),
+    Column("hours", JSON, nullable=True),
+    Column("kiosk", Boolean, nullable=False, default=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("position", Integer, nullable=False, default=0),
+)
+
+workplaces = Table(
+    "workplaces",
+    metadata,
+    Column("office", String(64), ForeignKey("offices.id"), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("name", JSON, nullable=False),
+    Column("kind", String(16), nullable=False, default="window"),
+)
+
+operators = Table(
+    "operators",
+    metadata,
+    Column("id", String(64), primary_key=True),  # the login
+    Column("office", String(64), ForeignKey("offices.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("state", String(16), nullable=False, default="offline"),
+    Column("workplace", String(64), nullable=True),
+    Column("pause_reason", String(200), nullable=True),
+    Column("current_ticket", Integer, nullable=True),
+    Column("busy_since", UtcDateTime, nullable=True),
+)
+
+operator_services = Table(
+    "operator_services",
+    metadata,
+    Column("operator", String(64), ForeignKey("operators.id"), primary_key=True),
+    Column("service", String(64), primary_key=True),
+    Column("level", Integer, nullable=False),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("office", String(64), ForeignKey("offices.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("workplace", String(64), nullable=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("settings", JSON, nullable=False, default=dict),
+    Column("last_seen", UtcDateTime, nullable=True),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("operator", String(64), ForeignKey("operators.id"), nullable=False),
+    Column("office", String(64), nullable=False),
+    Column("workplace", String(64), nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("office", String(64), ForeignKey("offices.id"), nullable=False),
+    Column("number", String(8), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("service", String(64), nullable=False),
+    Column("ticket_class", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("not_before", UtcDateTime, nullable=True),
+    Column("slot_at", UtcDateTime, nullable=True),
+    Column("target_operator", String(64), nullable=True),
+    Column("target_workplace", String(64), nullable=True),
+    Column("operator", String(64), nullable=True),
+    Column("workplace", String(64), nullable=True),
+    Column("called_at", UtcDateTime, nullable=True),
+    Column("started_at", UtcDateTime, nullable=True),
+    Column("calls", Integer, nullable=False, default=0),
+    Column("lang", String(2), nullable=False, default="ru"),
+    Column("public_token", String(32), nullable=False, unique=True),
+    Index("ix_tickets_office_status", "office", "status"),
+    Index("ix_tickets_office_day_number", "office", "day", "number"),
+)
+
+steps = Table(
+    "steps",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket", Integer, ForeignKey("tickets.id"), nullable=False),
+    Column("office", String(64), nullable=False),
+    Column("service", String(64), nullable=False),
+    Column("operator", String(64), nullable=True),
+    Column("workplace", String(64), nullable=True),
+    Column("enqueued_at", UtcDateTime, nullable=False),
+    Column("called_at", UtcDateTime, nullable=True),
+    Column("started_at", UtcDateTime, nullable=True),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Column("calls", Integer, nullable=False, default=0),
+    Column("outcome", String(16), nullable=True),
+    Index("ix_steps_ticket", "ticket"),
+    Index("ix_steps_office_service_finished", "office", "service", "finished_at"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("office", String(64), ForeignKey("offices.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("type", String(32), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("data", JSON, nullable=False),
+)
+
+idempotency = Table(
+    "idempotency",
+    metadata,
+    Column("principal", String(100), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("endpoint", String(200), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+__all__ = [
+    "categories",
+    "counters",
+    "devices",
+    "events",
+    "idempotency",
+    "metadata",
+    "offices",
+    "operator_services",
+    "operators",
+    "services",
+    "sessions",
+    "steps",
+    "tickets",
+    "workplaces",
+]
