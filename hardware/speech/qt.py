@@ -25,11 +25,14 @@ class QtPlayer:
         """None when a Qt application runs and an audio output exists; otherwise the reason."""
         try:
             from PySide6.QtCore import QCoreApplication
+        except ImportError as error:
+            return f"Qt cannot be loaded: {error}"
+        if QCoreApplication.instance() is None:
+            return "no Qt application is running"
+        try:
             from PySide6.QtMultimedia import QMediaDevices
         except ImportError as error:
             return f"Qt Multimedia cannot be loaded: {error}"
-        if QCoreApplication.instance() is None:
-            return "no Qt application is running"
         if QMediaDevices.defaultAudioOutput().isNull():
             return "Qt sees no audio output"
         return None
