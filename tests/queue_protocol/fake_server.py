@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
 from websockets.protocol import State
 
 from queue_protocol.enums import ErrorCode
@@ -45,10 +46,12 @@ class FakeOfficeServer:
         self.skip_once: set[int] = set()  # seqs left out once, making a gap
         self.close_only_on_bad_token = False  # refuse with close 4401 and no error message
         self.hold: asyncio.Event | None = None  # while set here and not set, hellos wait
+        self.handshake_status: int | None = None  # refuse the HTTP upgrade with this status
         self.port = 0
         self._server: Server | None = None
         self._connections: set[ServerConnection] = set()
         self._changed = asyncio.Event()
+        self._hello_arrived = asyncio.Event()
 
     @property
     def base_url(self) -> str:
@@ -56,7 +59,9 @@ class FakeOfficeServer:
 
     async def start(self, port: int = 0) -> None:
         """Listen on `port` (0: any free port, read back into `self.port`)."""
-        self._server = await serve(self._handle, "127.0.0.1", port, compression=None)
+        self._server = await serve(
+            self._handle, "127.0.0.1", port, compression=None, process_request=self._upgrade
+        )
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
@@ -77,6 +82,16 @@ class FakeOfficeServer:
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
+    def _upgrade(self, ws: ServerConnection, request: Request) -> Response | None:
+        if self.handshake_status is None:
+            return None
+        return ws.respond(self.handshake_status, "refused\n")
+
+    async def wait_for_hellos(self, count: int) -> None:
+        """Return once `count` hellos have arrived in all (bound it with a timeout)."""
+        while len(self.hellos) < count:
+            await self._hello_arrived.wait()
+
     async def _handle(self, ws: ServerConnection) -> None:
         self._connections.add(ws)
         try:
@@ -96,6 +111,8 @@ class FakeOfficeServer:
             await ws.close(4400, "bad hello")
             return
         self.hellos.append(hello)
+        arrived, self._hello_arrived = self._hello_arrived, asyncio.Event()
+        arrived.set()
         if hello.token not in self.tokens:
             if not self.close_only_on_bad_token:
                 refusal = WsError(code=ErrorCode.UNAUTHORIZED, detail="unknown token")

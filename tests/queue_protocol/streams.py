@@ -11,12 +11,10 @@ from queue_protocol.events import Envelope
 TIMEOUT = 5.0
 
 
-async def take_until(
-    stream: EventStream, done: Callable[[SessionItem], bool], timeout: float = TIMEOUT
-) -> list[SessionItem]:
+async def take_until(stream: EventStream, done: Callable[[SessionItem], bool]) -> list[SessionItem]:
     """Items of `stream` up to and including the first for which `done` is true."""
     items: list[SessionItem] = []
-    async with asyncio.timeout(timeout):
+    async with asyncio.timeout(TIMEOUT):
         async for item in stream:
             items.append(item)
             if done(item):

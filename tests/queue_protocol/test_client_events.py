@@ -85,7 +85,7 @@ async def test_overlapping_replay_is_deduplicated(
 async def test_events_already_in_the_snapshot_are_dropped(
     office_server: FakeOfficeServer, make_session: SessionFactory
 ) -> None:
-    """Envelopes the server resends after a snapshot, with seq <= snapshot.seq, are not handed out."""
+    """Envelopes resent after a snapshot, with seq <= snapshot.seq, are not handed out."""
     office_server.snapshot_overlap = 2
     session = make_session(office_server.base_url)
     session.start()
@@ -103,7 +103,7 @@ async def test_events_already_in_the_snapshot_are_dropped(
 async def test_gap_makes_the_client_resume_instead_of_skipping(
     office_server: FakeOfficeServer, make_session: SessionFactory
 ) -> None:
-    """An event after a hole is not handed out; the client reconnects with since=last and fills it."""
+    """An event after a hole is held back; the client resumes with since=last and fills it."""
     session = make_session(office_server.base_url)
     session.start()
     stream = session.events()
@@ -225,3 +225,78 @@ async def test_async_with_starts_and_closes(
         items = await take_until(session.events(), is_state(LIVE))
     assert isinstance(items[1], Snapshot)
     assert session.state is ConnectionState.CLOSED
+
+
+@pytest.mark.asyncio
+async def test_handshake_refused_with_401_stops_the_session(
+    office_server: FakeOfficeServer, make_session: SessionFactory
+) -> None:
+    """An HTTP 401 on the WebSocket upgrade is a refusal too: REFUSED and no retry loop."""
+    office_server.handshake_status = 401
+    connect = CountingConnect()
+    session = make_session(office_server.base_url, ws_connect=connect)
+    session.start()
+
+    items = await take_until(session.events(), is_state(ConnectionState.REFUSED))
+    await asyncio.sleep(0.2)
+
+    assert items == [ConnectionState.CONNECTING, ConnectionState.REFUSED]
+    assert connect.calls == 1
+
+
+@pytest.mark.asyncio
+async def test_handshake_failing_with_503_is_retried(
+    office_server: FakeOfficeServer, make_session: SessionFactory
+) -> None:
+    """An HTTP 503 on the upgrade (server starting) is retried until the upgrade succeeds."""
+    office_server.handshake_status = 503
+    connect = CountingConnect()
+    session = make_session(office_server.base_url, ws_connect=connect)
+    session.start()
+    stream = session.events()
+
+    await take_until(stream, is_state(ConnectionState.RECONNECTING))
+    office_server.handshake_status = None
+    items = await take_until(stream, is_state(LIVE))
+
+    assert connect.calls >= 2
+    assert isinstance(items[-2], Snapshot)
+
+
+@pytest.mark.asyncio
+async def test_server_behind_the_client_makes_it_ask_for_a_snapshot(
+    office_server: FakeOfficeServer, make_session: SessionFactory
+) -> None:
+    """Resumed at a seq below the client's (a restored server) leads to a fresh snapshot."""
+    session = make_session(office_server.base_url, since=50)
+    session.start()
+
+    items = await take_until(session.events(), is_state(LIVE))
+
+    assert [hello.since for hello in office_server.hellos] == [50, None]
+    snapshots = [item for item in items if isinstance(item, Snapshot)]
+    assert [snapshot.seq for snapshot in snapshots] == [10]
+    assert session.last_seq == 10
+
+
+@pytest.mark.asyncio
+async def test_events_of_another_office_are_not_handed_out(
+    make_session: SessionFactory,
+) -> None:
+    """A server speaking for another office is a protocol fault: nothing from it is handed out."""
+    server = FakeOfficeServer(office="office-2")
+    server.append(3)
+    await server.start()
+    try:
+        session = make_session(server.base_url)
+        session.start()
+        async with asyncio.timeout(TIMEOUT):
+            await server.wait_for_hellos(3)
+        await session.close()
+        async with asyncio.timeout(TIMEOUT):
+            items = [item async for item in session.events()]
+    finally:
+        await server.stop()
+
+    assert all(isinstance(item, ConnectionState) for item in items)
+    assert LIVE not in items
