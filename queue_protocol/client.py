@@ -177,12 +177,19 @@ class EventStream:
 class ClientSession:
     """One front-end's link to the server.
 
-    Events: call `start()` (or use `async with`), then consume `events()`; consume them, the
-    session buffers everything it accepts. State changes appear in the stream and in `state`.
+    Events: call `start()` (or use `async with`), then consume `events()`: the session buffers
+    everything it accepts until it is read. State changes appear in the stream and in `state`.
     After `ConnectionState.REFUSED` the stream raises `SessionRefused`: log in again (or get a
     new device token), then `start()` again and iterate anew.
 
     Commands: the typed async methods; they work without `start()`.
+
+    Knobs: `since` is a seq saved from an earlier run (None: start from a snapshot);
+    `backoff_base`/`backoff_max` bound the reconnect delays in seconds and `rand` draws the
+    jitter fraction in [0, 1]; `hello_timeout` is how long the first answer may take;
+    `http_transport` or `http_client_factory` replace the HTTP client (the session closes it);
+    `http_attempts` is how many times a command is sent when no answer comes; `ws_connect`
+    opens the WebSocket.
     """
 
     def __init__(
@@ -197,10 +204,13 @@ class ClientSession:
         rand: Callable[[], float] = random.random,
         hello_timeout: float = 10.0,
         http_transport: httpx.AsyncBaseTransport | None = None,
+        http_client_factory: Callable[[], httpx.AsyncClient] | None = None,
         http_timeout: float = 10.0,
         http_attempts: int = 3,
         ws_connect: WebSocketConnect = connect_websocket,
     ) -> None:
+        if http_transport is not None and http_client_factory is not None:
+            raise ValueError("give http_transport or http_client_factory, not both")
         if http_attempts < 1:
             raise ValueError("http_attempts must be at least 1")
         self.base_url = base_url.rstrip("/")
@@ -213,6 +223,7 @@ class ClientSession:
         self._rand = rand
         self._hello_timeout = hello_timeout
         self._http_transport = http_transport
+        self._http_client_factory = http_client_factory
         self._http_timeout = http_timeout
         self._http_attempts = http_attempts
         self._ws_connect = ws_connect
@@ -445,6 +456,10 @@ class ClientSession:
 
     def _accept_resumed(self, resumed: Resumed, outcome: _ConnectionOutcome) -> None:
         accepted = self._accepted_seq
+        if resumed.office != self.office:
+            outcome.troubled = True
+            logger.error("resumed for office %r, expected %r", resumed.office, self.office)
+            raise _Reconnect
         if accepted is None or resumed.seq > accepted:
             logger.warning(
                 "resumed at %d but we have %s: events are missing", resumed.seq, accepted
@@ -649,6 +664,8 @@ class ClientSession:
     def _http_client(self) -> httpx.AsyncClient:
         if self._closed:
             raise RuntimeError("the session is closed")
+        if self._http is None and self._http_client_factory is not None:
+            self._http = self._http_client_factory()
         if self._http is None:
             self._http = httpx.AsyncClient(
                 transport=self._http_transport, timeout=self._http_timeout

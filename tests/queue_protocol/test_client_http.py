@@ -279,3 +279,24 @@ async def test_unexpected_success_body_is_a_protocol_error(http_session: Any) ->
 
     with pytest.raises(ProtocolError):
         await session.desk()
+
+
+@pytest.mark.asyncio
+async def test_http_client_factory_is_used_and_closed(make_session: SessionFactory) -> None:
+    """A client from http_client_factory carries the commands and is closed with the session."""
+    recorder = Recorder(httpx.Response(200, json=DESK))
+    made: list[httpx.AsyncClient] = []
+
+    def factory() -> httpx.AsyncClient:
+        client = httpx.AsyncClient(
+            transport=httpx.MockTransport(recorder), headers={"X-Workplace": "w-3"}
+        )
+        made.append(client)
+        return client
+
+    session = make_session(BASE, http_client_factory=factory)
+    await session.desk()
+    await session.close()
+
+    assert recorder.header("X-Workplace") == ["w-3"]
+    assert len(made) == 1 and made[0].is_closed
