@@ -164,6 +164,8 @@ async def serve(container: Any, port_file: Path | None = None) -> int:
             return 1
         await asyncio.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
+    if settings.public_url.endswith(":0"):  # --port 0: the QR links need the real port
+        settings.public_url = f"{settings.public_url[:-2]}:{port}"
     log.info("okno server listening on http://%s:%d", settings.host, port)
     if port_file is not None:
         port_file.write_text(str(port))

@@ -1,0 +1,85 @@
+"""A real `okno server` process on 127.0.0.1, port 0, with the test office applied first."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+
+from tests.helpers.office import OFFICE_YAML
+
+STARTUP_TIMEOUT = 30.0
+
+
+class ServerProcess:
+    """Start with `start()`; `url` is set once it listens. `kill()` is a kill -9."""
+
+    def __init__(self, workdir: Path, db: Path | None = None, demo: bool = False) -> None:
+        self.workdir = workdir
+        self.db = db or workdir / "okno.db"
+        self.demo = demo
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = ""
+        self.port = 0
+        self.log = workdir / "server.log"
+
+    def apply_test_office(self) -> None:
+        config = self.workdir / "office.yaml"
+        config.write_text(OFFICE_YAML, encoding="utf-8")
+        subprocess.run(
+            [sys.executable, "-m", "okno.cli", "config", "apply", str(config), "--db", str(self.db)],
+            check=True,
+            capture_output=True,
+        )
+
+    def start(self) -> ServerProcess:
+        port_file = self.workdir / f"port-{time.monotonic_ns()}"
+        args = [
+            sys.executable, "-m", "okno.cli", "server", "--db", str(self.db),
+            "--port", str(self.port), "--port-file", str(port_file),
+        ]
+        if self.demo:
+            args.append("--demo")
+        env = dict(os.environ, OKNO_LOG_LEVEL="warning")
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not port_file.exists() or not port_file.read_text():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text(errors='replace')}")
+            if time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError("server did not start in time")
+            time.sleep(0.05)
+        self.port = int(port_file.read_text())
+        self.url = f"http://127.0.0.1:{self.port}"
+        return self
+
+    def kill(self) -> None:
+        """kill -9: no shutdown handlers run."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def __enter__(self) -> ServerProcess:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
