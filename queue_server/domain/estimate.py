@@ -67,7 +67,7 @@ def _is_plain(ticket: Ticket) -> bool:
         ticket.ticket_class is not TicketClass.APPOINTMENT
         and ticket.not_before is None
         and ticket.target_operator is None
-        and True
+        and ticket.target_workplace is None
     )
 
 
