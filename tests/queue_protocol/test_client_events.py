@@ -300,3 +300,20 @@ async def test_events_of_another_office_are_not_handed_out(
 
     assert all(isinstance(item, ConnectionState) for item in items)
     assert LIVE not in items
+
+
+@pytest.mark.asyncio
+async def test_restart_before_reading_the_refusal_keeps_the_stream_going(
+    office_server: FakeOfficeServer, make_session: SessionFactory
+) -> None:
+    """A start() right after REFUSED is seen: the old run's end does not end the new stream."""
+    session = make_session(office_server.base_url, token="expired")
+    session.start()
+    await take_until(session.events(), is_state(ConnectionState.REFUSED))
+
+    session.token = next(iter(office_server.tokens))
+    session.start()
+    items = await take_until(session.events(), is_state(LIVE))
+
+    assert items[0] is ConnectionState.CONNECTING
+    assert isinstance(items[1], Snapshot)
