@@ -293,16 +293,19 @@ class ClientSession:
             return
         self._closed = True
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.wait([task])
-            if not task.cancelled() and task.exception() is not None:
-                logger.error("event task failed", exc_info=task.exception())
-        self._set_state(ConnectionState.CLOSED)
-        self._queue.put_nowait(_End(self._generation, None))
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
+        try:
+            if task is not None:
+                task.cancel()
+                await asyncio.wait([task])
+                if not task.cancelled() and task.exception() is not None:
+                    logger.error("event task failed", exc_info=task.exception())
+        finally:
+            # Even when close() itself is cancelled the stream must end and HTTP be released.
+            self._set_state(ConnectionState.CLOSED)
+            self._queue.put_nowait(_End(self._generation, None))
+            if self._http is not None:
+                http, self._http = self._http, None
+                await http.aclose()
 
     async def __aenter__(self) -> ClientSession:
         self.start()
