@@ -171,3 +171,14 @@ def test_minutes_round_up():
     assert estimate_all([make_ticket(1)], [busy], RULES, {}, NOW) == {
         1: Position(ahead=0, minutes=3)
     }
+
+
+def test_ticket_for_another_workplace_does_not_block_the_line():
+    """A ticket sent to a workplace nobody active sits at does not hold up plain tickets."""
+    elsewhere = make_ticket(1, due_at=NOW - minutes(30), target_workplace="w9")
+    plain = make_ticket(2, due_at=NOW - minutes(1))
+    positions = estimate_all([elsewhere, plain], [make_operator("op1")], RULES, {}, NOW)
+    assert positions == {
+        2: Position(ahead=0, minutes=0),
+        1: Position(ahead=0, minutes=None),
+    }
