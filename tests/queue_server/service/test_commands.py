@@ -118,7 +118,7 @@ def test_full_visit_writes_events_with_consecutive_seqs(office: Office) -> None:
 def test_refused_command_changes_nothing(
     office: Office, setup: str, command: type, error: type[errors.DomainError]
 ) -> None:
-    """A command the state does not allow raises its domain error and leaves every table as it was."""
+    """A command the state does not allow raises its domain error and leaves every table alone."""
     sign_in(office, "alice")
     if setup != "empty":
         issue(office)
