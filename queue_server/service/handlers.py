@@ -352,9 +352,12 @@ def return_to_queue(tx: Tx, cmd: c.ReturnToQueue) -> DeskState:
     ticket = _current(tx, op)
     _apply(ticket, Action.RETURN)
     tx.repo.update_open_step(ticket.id, finished_at=tx.now, outcome=Outcome.NO_SHOW.value)
+    # Due at its not-before time (DESIGN §4 rule 3) also after 0 minutes: the visitor goes
+    # behind those already waiting, not back to the place that was just called.
+    back_at = tx.now + timedelta(minutes=cmd.minutes)
+    ticket.due_at = back_at
     if cmd.minutes > 0:
-        ticket.not_before = tx.now + timedelta(minutes=cmd.minutes)
-        ticket.due_at = ticket.not_before
+        ticket.not_before = back_at
     _requeue(tx, ticket, ticket.service)
     _release(tx, op)
     tx.emit(
