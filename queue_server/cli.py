@@ -39,7 +39,9 @@ def add_commands(subparsers: Any) -> None:
 
     device = subparsers.add_parser("device", help="kiosks, displays, rating terminals")
     device_sub = device.add_subparsers(dest="device_command", required=True, metavar="ACTION")
-    add = device_sub.add_parser("add", help="register a device and print its new token")
+    add = device_sub.add_parser(
+        "add", help="register a device (or replace its token) and print the new token"
+    )
     add.add_argument("id")
     add.add_argument("--office", required=True)
     add.add_argument("--kind", required=True, choices=["kiosk", "display", "rating"])
@@ -208,7 +210,7 @@ def run_config_apply(args: argparse.Namespace) -> int:
 
 
 def run_device_add(args: argparse.Namespace) -> int:
-    from sqlalchemy import insert, select
+    from sqlalchemy import insert, select, update
 
     from queue_server.service.auth import new_token, token_hash
     from queue_server.storage import tables as t
@@ -223,20 +225,28 @@ def run_device_add(args: argparse.Namespace) -> int:
             is None
         ):
             return _fail(f"unknown office {args.office!r}")
-        if conn.execute(select(t.devices.c.id).where(t.devices.c.id == args.id)).first():
-            return _fail(f"device {args.id!r} exists already")
-        conn.execute(
-            insert(t.devices).values(
-                id=args.id,
-                office=args.office,
-                kind=args.kind,
-                workplace=args.workplace,
-                token_hash=token_hash(token),
-                settings={},
+        row = conn.execute(select(t.devices).where(t.devices.c.id == args.id)).first()
+        if row is not None and (row.office, row.kind) != (args.office, args.kind):
+            return _fail(f"device {args.id!r} exists already as a {row.kind} of {row.office}")
+        if row is None:
+            conn.execute(
+                insert(t.devices).values(
+                    id=args.id,
+                    office=args.office,
+                    kind=args.kind,
+                    workplace=args.workplace,
+                    token_hash=token_hash(token),
+                    settings={},
+                )
             )
-        )
+        else:  # configured from the office file, or a token to replace: issue a new one
+            values = {"token_hash": token_hash(token)}
+            if args.workplace:
+                values["workplace"] = args.workplace
+            conn.execute(update(t.devices).where(t.devices.c.id == args.id).values(**values))
     print(token)
-    print(f"device {args.id} ({args.kind}) added; this token is shown once", file=sys.stderr)
+    what = "added" if row is None else "given a new token (the old one no longer works)"
+    print(f"device {args.id} ({args.kind}) {what}; this token is shown once", file=sys.stderr)
     return 0
 
 

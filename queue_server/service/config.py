@@ -9,6 +9,7 @@ gives one.
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +21,8 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from queue_server.service.auth import hash_password, token_hash
 from queue_server.storage import tables as t
+
+NO_PASSWORD = "!"  # never a valid argon2 hash: login is refused
 
 
 class ConfigError(ValueError):
@@ -308,11 +311,9 @@ def _upsert_operator(conn: Any, office: str, operator: OperatorConfig) -> None:
     if operator.password:
         values["password_hash"] = hash_password(operator.password)
     if row is None:
-        if "password_hash" not in values:
-            raise ConfigError(
-                f"operator {operator.login}: a new operator needs a password "
-                f"(or add it later with `okno operator add`)"
-            )
+        # No password in the file: the account exists but cannot log in until
+        # `okno operator passwd` sets one.
+        values.setdefault("password_hash", NO_PASSWORD)
         conn.execute(
             insert(t.operators).values(id=operator.login, office=office, state="offline", **values)
         )
@@ -341,8 +342,9 @@ def _upsert_device(conn: Any, office: str, device: DeviceConfig) -> None:
     if device.token:
         values["token_hash"] = token_hash(device.token)
     if row is None:
-        if "token_hash" not in values:
-            return  # tokens of new devices are issued with `okno device add`
+        # Without a token in the file the device waits for `okno device add`, which issues one;
+        # until then it holds a hash no token has.
+        values.setdefault("token_hash", token_hash(secrets.token_hex(32)))
         conn.execute(insert(t.devices).values(id=device.id, **values))
     else:
         conn.execute(update(t.devices).where(t.devices.c.id == device.id).values(**values))

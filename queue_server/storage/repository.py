@@ -70,10 +70,24 @@ class OperatorRow:
     busy_since: datetime | None
 
 
-_TICKET_COLUMNS = (
-    "id number service ticket_class status issued_at due_at not_before slot_at "
-    "target_operator target_workplace operator workplace called_at started_at calls"
-).split()
+_TICKET_COLUMNS = [
+    "id",
+    "number",
+    "service",
+    "ticket_class",
+    "status",
+    "issued_at",
+    "due_at",
+    "not_before",
+    "slot_at",
+    "target_operator",
+    "target_workplace",
+    "operator",
+    "workplace",
+    "called_at",
+    "started_at",
+    "calls",
+]
 
 
 def _ticket(row: Any) -> Ticket:
