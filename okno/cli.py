@@ -1,4 +1,4 @@
-"""The `okno` console command: builds the argument parser from each part and runs the chosen command.
+"""The `okno` console command: builds the parser from each part's commands and runs one.
 
 Each part contributes its sub-commands through an `add_commands(subparsers)` function that sets
 `func` on its parsers; `func(args) -> int` is the exit code. Imports are lazy inside each part so

@@ -170,7 +170,7 @@ async def serve(container: Any, port_file: Path | None = None) -> int:
         settings.public_url = f"{settings.public_url[:-2]}:{port}"
     log.info("okno server listening on http://%s:%d", settings.host, port)
     if port_file is not None:
-        port_file.write_text(str(port))
+        await asyncio.to_thread(port_file.write_text, str(port))
     await task
     return 0
 

@@ -1,4 +1,4 @@
-"""Commands: small dataclasses named as orders. `handlers.HANDLERS` says which handler serves each."""
+"""Commands: small dataclasses named as orders; `handlers.HANDLERS` maps each to its handler."""
 
 from __future__ import annotations
 

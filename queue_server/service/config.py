@@ -29,6 +29,9 @@ class ConfigError(ValueError):
     """The file cannot be applied; the message names the file and line."""
 
 
+Role = Literal["operator", "supervisor", "admin"]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -75,9 +78,7 @@ class OperatorConfig(_Strict):
     login: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)
     name: str = Field(min_length=1)
     password: str | None = Field(default=None, min_length=4)
-    roles: list[Literal["operator", "supervisor", "admin"]] = Field(
-        default_factory=lambda: ["operator"]
-    )
+    roles: list[Role] = Field(default_factory=lambda: list[Role](["operator"]))
     services: dict[str, int] = Field(default_factory=dict)
 
     @field_validator("services")
@@ -197,10 +198,13 @@ def _line_of(node: yaml.Node, loc: tuple[Any, ...]) -> int:
                     child = value
                     line = key.start_mark.line + 1
                     break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if 0 <= part < len(node.value):
-                child = node.value[part]
-                line = child.start_mark.line + 1
+        elif (
+            isinstance(node, yaml.SequenceNode)
+            and isinstance(part, int)
+            and 0 <= part < len(node.value)
+        ):
+            child = node.value[part]
+            line = child.start_mark.line + 1
         if child is None:
             break
         node = child

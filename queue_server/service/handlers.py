@@ -159,9 +159,7 @@ def queue_summary(tx: Tx) -> dict[str, Any]:
     }
     for sid, entry in summary.items():
         minutes = [
-            positions[t.id].minutes
-            for t in waiting
-            if t.service == sid and positions[t.id].minutes is not None
+            m for t in waiting if t.service == sid and (m := positions[t.id].minutes) is not None
         ]
         if sid in served:
             entry["estimate_minutes"] = max(minutes, default=0)
@@ -481,13 +479,15 @@ def cancel_ticket(tx: Tx, cmd: c.CancelTicket) -> TicketView:
 def issue_ticket(tx: Tx, cmd: c.IssueTicket) -> IssuedTicket:
     service = tx.service(cmd.service)
     day = service_day(tx.now, tx.tz).isoformat()
-    if service.daily_limit is not None:
-        if tx.repo.count_issued(tx.office.id, day, service.id) >= service.daily_limit:
-            raise errors.ServiceUnavailable(
-                "daily_limit_reached",
-                f"На сегодня талоны на услугу «{service.name.get('ru', service.id)}» закончились",
-                f"No more tickets today for '{service.name.get('en') or service.id}'",
-            )
+    if (
+        service.daily_limit is not None
+        and tx.repo.count_issued(tx.office.id, day, service.id) >= service.daily_limit
+    ):
+        raise errors.ServiceUnavailable(
+            "daily_limit_reached",
+            f"На сегодня талоны на услугу «{service.name.get('ru', service.id)}» закончились",
+            f"No more tickets today for '{service.name.get('en') or service.id}'",
+        )
     counter = tx.repo.next_counter(tx.office.id, service.prefix, day)
     ticket = Ticket(
         id=0,

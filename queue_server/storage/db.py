@@ -104,7 +104,9 @@ def office_transaction(engine: Engine, office: str) -> Iterator[Connection]:
 @contextmanager
 def read_transaction(engine: Engine) -> Iterator[Connection]:
     """A read-only transaction: one consistent snapshot, no write lock, rolled back at the end."""
-    with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
-        with connection.begin() as transaction:
-            yield connection
-            transaction.rollback()
+    with (
+        engine.connect().execution_options(**{READ_ONLY: True}) as connection,
+        connection.begin() as transaction,
+    ):
+        yield connection
+        transaction.rollback()

@@ -31,7 +31,16 @@ class ServerProcess:
         config = self.workdir / "office.yaml"
         config.write_text(OFFICE_YAML, encoding="utf-8")
         subprocess.run(
-            [sys.executable, "-m", "okno.cli", "config", "apply", str(config), "--db", str(self.db)],
+            [
+                sys.executable,
+                "-m",
+                "okno.cli",
+                "config",
+                "apply",
+                str(config),
+                "--db",
+                f"{self.db}",
+            ],
             check=True,
             capture_output=True,
         )
@@ -39,8 +48,16 @@ class ServerProcess:
     def start(self) -> ServerProcess:
         port_file = self.workdir / f"port-{time.monotonic_ns()}"
         args = [
-            sys.executable, "-m", "okno.cli", "server", "--db", str(self.db),
-            "--port", str(self.port), "--port-file", str(port_file),
+            sys.executable,
+            "-m",
+            "okno.cli",
+            "server",
+            "--db",
+            str(self.db),
+            "--port",
+            str(self.port),
+            "--port-file",
+            str(port_file),
         ]
         if self.demo:
             args.append("--demo")
