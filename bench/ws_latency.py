@@ -60,6 +60,8 @@ class Result:
     missing: int
     server_cpu: float
     connect_seconds: float
+    after_response_ms: list[float]  # event arrival minus the HTTP response's arrival
+    last_client_ms: list[float]  # per call: the latency of the last client to get it
 
     @property
     def p50(self) -> float:
@@ -122,7 +124,7 @@ async def _clients(port: int, count: int, pipe: Connection) -> None:
 # -- the run ------------------------------------------------------------------------------------
 
 
-async def _drive(port: int, calls: int) -> tuple[list[tuple[int, float]], list[float]]:
+async def _drive(port: int, calls: int) -> tuple[list[tuple[int, float, float]], list[float]]:
     """Issue tickets, then call-next/start/finish `calls` times; returns (ticket, t_sent), HTTP."""
     http = await HttpConnection.open(port)
     try:
@@ -137,7 +139,7 @@ async def _drive(port: int, calls: int) -> tuple[list[tuple[int, float]], list[f
         call = HttpConnection.build("POST", "/api/v1/desk/call-next", None, token)
         start = HttpConnection.build("POST", "/api/v1/desk/start", None, token)
         finish = HttpConnection.build("POST", "/api/v1/desk/finish", {}, token)
-        sent: list[tuple[int, float]] = []
+        sent: list[tuple[int, float, float]] = []
         http_ms: list[float] = []
         for _ in range(calls):
             t0 = time.monotonic()
@@ -146,7 +148,7 @@ async def _drive(port: int, calls: int) -> tuple[list[tuple[int, float]], list[f
             if status != 200:
                 raise RuntimeError(f"call-next: {status} {raw[:300]!r}")
             ticket = json.loads(raw)["ticket"]["id"]
-            sent.append((int(ticket), t0))
+            sent.append((int(ticket), t0, t1))
             http_ms.append((t1 - t0) * 1000)
             for request in (start, finish):
                 status, raw = await http.send(request)
@@ -208,17 +210,31 @@ def measure(clients: int = CLIENTS, calls: int = CALLS) -> Result:
                     process.kill()
                     process.join(5)
     latencies: list[float] = []
+    after_response: list[float] = []
+    per_call_last = [0.0] * len(sent)
     missing = 0
     for seen in per_client:
-        for ticket, t0 in sent:
+        for k, (ticket, t0, t1) in enumerate(sent):
             t = seen.get(ticket)
             if t is None:
                 missing += 1
             else:
                 latencies.append((t - t0) * 1000)
+                after_response.append((t - t1) * 1000)
+                per_call_last[k] = max(per_call_last[k], (t - t0) * 1000)
     if closed:
         print(f"warning: {closed} client connections were closed during the run")
-    return Result(clients, calls, latencies, http_ms, missing, server_cpu, connect_seconds)
+    return Result(
+        clients,
+        calls,
+        latencies,
+        http_ms,
+        missing,
+        server_cpu,
+        connect_seconds,
+        after_response,
+        per_call_last,
+    )
 
 
 def run() -> list[Figure]:
@@ -241,6 +257,13 @@ def run() -> list[Figure]:
         f"  ratio event p99 / HTTP p50 = {result.p99 / http50:.1f}"
         f"; server CPU during the calls {result.server_cpu:.0%}"
     )
+    fan = result.after_response_ms
+    print(
+        f"event after the HTTP response: p50 {percentile(fan, 50):.1f} ms"
+        f"  p99 {percentile(fan, 99):.1f} ms"
+    )
+    print("per call, last client (ms):", " ".join(f"{v:.0f}" for v in result.last_client_ms))
+    print("per call, HTTP (ms):       ", " ".join(f"{v:.0f}" for v in result.http_ms))
     return [
         Figure("HTTP call-next response p50", http50, "ms", "", None),
         Figure(f"ticket.called p50, {result.clients} clients", result.p50, "ms", "", None),
