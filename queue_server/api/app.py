@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,6 +12,7 @@ from fastapi import FastAPI
 from queue_server import __version__
 from queue_server.api import problems, routes, ws
 from queue_server.bootstrap import Container
+from queue_server.service.relay import PgEventRelay
 
 DESCRIPTION = """
 Okno queue server. Errors are RFC 9457 problem JSON with a stable `code`. Every state-changing
@@ -26,8 +29,18 @@ def create_app(container: Container) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        container.engine.dispose()
+        relay_task = None
+        if container.engine.dialect.name == "postgresql":
+            relay = PgEventRelay(container.settings.database_url, container.hub, container.queries)
+            relay_task = asyncio.create_task(relay.run())
+        try:
+            yield
+        finally:
+            if relay_task is not None:
+                relay_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await relay_task
+            container.engine.dispose()
 
     app = FastAPI(
         title="Okno queue server",

@@ -2,8 +2,8 @@
 
 Commands commit in seq order but may reach `publish` out of order (threads); the hub holds an
 early event until the ones before it arrived, so every subscriber sees seq n before n + 1.
-Events from other server processes arrive the same way (PostgreSQL NOTIFY), and a gap that does
-not fill within `gap_timeout` is filled from the event log by `fetch_missing`.
+Events committed by other server processes fill such gaps through `relay.PgEventRelay`
+(PostgreSQL LISTEN/NOTIFY), which reads them from the event log.
 """
 
 from __future__ import annotations
@@ -61,6 +61,13 @@ class EventHub:
         if office is not None:
             return len(self._stream(office).subscribers)
         return sum(len(s.subscribers) for s in self._offices.values())
+
+    def offices(self) -> list[str]:
+        return list(self._offices)
+
+    def delivered(self, office: str) -> int | None:
+        """The last seq of `office` handed to subscribers (None before the hub knows any)."""
+        return self._stream(office).delivered
 
     def known_seq(self, office: str, seq: int) -> None:
         """Tell the hub the log of `office` stands at `seq` (at start-up, before any publish)."""

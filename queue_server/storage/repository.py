@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, select, text, update
 
 from queue_server.domain.model import (
     Operator,
@@ -355,6 +355,12 @@ class Repository:
         self.conn.execute(
             update(t.offices).where(t.offices.c.id == office).values(seq=seq + len(rows))
         )
+        if self.conn.dialect.name == "postgresql":
+            # Delivered to the other server processes only if this transaction commits.
+            self.conn.execute(
+                text("SELECT pg_notify('okno_events', :payload)"),
+                {"payload": f"{office}:{seq + len(rows)}"},
+            )
         return rows
 
     def events_since(self, office: str, since: int, limit: int) -> list[Any]:

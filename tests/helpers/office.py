@@ -61,9 +61,9 @@ class FakeClock:
         self.now += timedelta(minutes=minutes, seconds=seconds)
 
 
-def office_engine(path: Path) -> Engine:
-    """A migrated SQLite file holding the test office."""
-    engine = make_engine(sqlite_url(path))
+def office_engine(path: Path | str) -> Engine:
+    """A migrated database (a SQLite file path or a URL) holding the test office."""
+    engine = make_engine(path if isinstance(path, str) else sqlite_url(path))
     migrate(engine)
     apply_config(engine, parse_config(OFFICE_YAML, "test-office.yaml"))
     return engine
@@ -78,8 +78,12 @@ class Office:
     auth: Auth
 
 
-def make_office(path: Path, clock: FakeClock | None = None) -> Office:
+def make_office(path: Path | str, clock: FakeClock | None = None, prepared: bool = False) -> Office:
+    """The test office's services on `path` (a SQLite file or URL; `prepared`: already set up)."""
     clock = clock or FakeClock()
-    engine = office_engine(path)
+    if prepared:
+        engine = make_engine(path if isinstance(path, str) else sqlite_url(path))
+    else:
+        engine = office_engine(path)
     service = QueueService(engine, lambda token: f"http://test/t/{token}", clock)
     return Office(engine, clock, service, QueueQueries(engine, clock), Auth(engine, service, clock))

@@ -18,7 +18,7 @@ STARTUP_TIMEOUT = 30.0
 class ServerProcess:
     """Start with `start()`; `url` is set once it listens. `kill()` is a kill -9."""
 
-    def __init__(self, workdir: Path, db: Path | None = None, demo: bool = False) -> None:
+    def __init__(self, workdir: Path, db: Path | str | None = None, demo: bool = False) -> None:
         self.workdir = workdir
         self.db = db or workdir / "okno.db"
         self.demo = demo
