@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from queue_server import __version__
-from queue_server.api import problems, routes, ws
+from queue_server.api import pages, problems, routes, ws
 from queue_server.bootstrap import Container
 from queue_server.service.relay import PgEventRelay
 
@@ -53,4 +53,5 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes.router)
     app.include_router(routes.desk)
     app.include_router(ws.router)
+    app.include_router(pages.router)
     return app
