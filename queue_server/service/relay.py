@@ -25,8 +25,8 @@ CATCH_UP_LIMIT = 10_000
 
 def libpq_url(sqlalchemy_url: str) -> str:
     """The plain `postgresql://` form psycopg takes."""
-    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(
-        hide_password=False
+    return (
+        make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
     )
 
 
