@@ -23,9 +23,11 @@ from queue_server.domain.model import (
     TicketClass,
     TicketStatus,
 )
-from queue_server.domain.order import OrderKey, call_order, is_eligible, order_key
+from queue_server.domain.order import Band, OrderKey, call_order, is_eligible, order_key
 
 RECENT_STEPS = 20
+_URGENT = int(Band.URGENT)
+_REGULAR = int(Band.REGULAR)
 
 
 def expected_minutes(recent: Sequence[float], configured: float) -> float:
@@ -57,6 +59,7 @@ class _Line:
 
 @dataclass
 class _ServiceLines:
+    max_wait: timedelta | None
     priority: _Line = field(default_factory=_Line)
     regular: _Line = field(default_factory=_Line)
     special: list[Ticket] = field(default_factory=list)
@@ -79,7 +82,11 @@ class _Replay:
         self.lines: dict[str, _ServiceLines] = {}
         self.taken: set[int] = set()
         for ticket in sorted(tickets, key=lambda t: (t.due_at, t.id)):
-            lines = self.lines.setdefault(ticket.service, _ServiceLines())
+            lines = self.lines.get(ticket.service)
+            if lines is None:
+                rule = rules.get(ticket.service)
+                max_wait = timedelta(minutes=rule.max_wait_minutes) if rule else None
+                lines = self.lines[ticket.service] = _ServiceLines(max_wait)
             if not _is_plain(ticket):
                 lines.special.append(ticket)
             elif ticket.ticket_class is TicketClass.PRIORITY:
@@ -88,22 +95,37 @@ class _Replay:
                 lines.regular.tickets.append(ticket)
 
     def take(self, op: Operator, now: datetime) -> Ticket | None:
+        """The ticket `op` takes at `now` (the same as `order.next_for`), marked as taken."""
         best: Ticket | None = None
         best_key: OrderKey | None = None
-        for service in op.levels:
+        taken = self.taken
+        for service, level in op.levels.items():
             lines = self.lines.get(service)
             if lines is None:
                 continue
-            candidates = [lines.priority.head(self.taken), lines.regular.head(self.taken)]
-            candidates.extend(t for t in lines.special if t.id not in self.taken)
-            for ticket in candidates:
-                if ticket is None or not is_eligible(ticket, op, now):
+            # Plain heads are always eligible and their key is known without `band_and_due`.
+            head = lines.priority.head(taken)
+            if head is not None:
+                key: OrderKey = (level, _URGENT, head.due_at, head.id)
+                if best_key is None or key < best_key:
+                    best, best_key = head, key
+            head = lines.regular.head(taken)
+            if head is not None:
+                late = lines.max_wait is not None and now - head.due_at > lines.max_wait
+                key = (level, _URGENT if late else _REGULAR, head.due_at, head.id)
+                if best_key is None or key < best_key:
+                    best, best_key = head, key
+            for ticket in lines.special:
+                if ticket.id in taken or not is_eligible(ticket, op, now):
                     continue
                 key = order_key(ticket, op, self.rules, now)
                 if best_key is None or key < best_key:
                     best, best_key = ticket, key
         if best is not None:
-            self.taken.add(best.id)
+            taken.add(best.id)
+            special = self.lines[best.service].special
+            if best in special:
+                special.remove(best)
         return best
 
     def next_release(self, op: Operator, after: datetime) -> datetime | None:
@@ -111,8 +133,9 @@ class _Replay:
         times = [
             t.not_before
             for service in op.levels
-            for t in self.lines.get(service, _ServiceLines()).special
-            if t.id not in self.taken and t.not_before is not None and t.not_before > after
+            if service in self.lines
+            for t in self.lines[service].special
+            if t.not_before is not None and t.not_before > after
         ]
         return min(times) if times else None
 

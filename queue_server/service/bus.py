@@ -21,6 +21,7 @@ from queue_protocol.events import EventType
 from queue_server.domain import errors
 from queue_server.service import commands as c
 from queue_server.service.handlers import HANDLERS, Tx, queue_summary
+from queue_server.storage.cache import CachedRepository, OfficeCache
 from queue_server.storage.db import office_transaction
 from queue_server.storage.repository import Repository
 
@@ -79,6 +80,9 @@ class QueueService:
         # BEGIN IMMEDIATE (or the PostgreSQL row lock) still serializes across processes.
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        # The hot state of each office, valid while the office's seq is the cache's (see cache.py);
+        # used only under the office's lock.
+        self._caches: dict[str, OfficeCache] = {}
 
     def _lock(self, office: str) -> threading.Lock:
         with self._locks_guard:
@@ -86,9 +90,18 @@ class QueueService:
 
     def execute(self, command: c.Command, idempotency: Idempotency | None = None) -> Executed:
         """Run `command` in its office's transaction; raises DomainError and changes nothing."""
+        with self._lock(command.office):
+            try:
+                return self._execute(command, idempotency)
+            except BaseException:
+                # Handlers may have changed cached objects before failing: forget them.
+                self._caches.pop(command.office, None)
+                raise
+
+    def _execute(self, command: c.Command, idempotency: Idempotency | None) -> Executed:
         handler = HANDLERS[type(command)]
-        with self._lock(command.office), office_transaction(self.engine, command.office) as conn:
-            repo = Repository(conn)
+        with office_transaction(self.engine, command.office) as conn:
+            repo: Repository = Repository(conn)
             now = self.clock()
             if idempotency is not None:
                 stored = repo.idempotent_answer(idempotency.principal, idempotency.key)
@@ -105,6 +118,10 @@ class QueueService:
             office = repo.office(command.office)
             if office is None:
                 raise unknown_office(command.office)
+            cache = self._caches.get(office.id)
+            if cache is None or cache.seq != office.seq:
+                cache = self._caches[office.id] = OfficeCache(office.id, office.seq)
+            repo = CachedRepository(conn, cache)
             tx = Tx(repo=repo, office=office, now=now, status_url=self.status_url)
             result: BaseModel = handler(tx, command)
             if tx.queue_touched:

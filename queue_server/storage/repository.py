@@ -90,7 +90,8 @@ _TICKET_COLUMNS = [
 ]
 
 
-def _ticket(row: Any) -> Ticket:
+def ticket_from_row(row: Any) -> Ticket:
+    """A domain Ticket from a `tickets` row."""
     values = {name: getattr(row, name) for name in _TICKET_COLUMNS}
     values["ticket_class"] = TicketClass(values["ticket_class"])
     values["status"] = TicketStatus(values["status"])
@@ -155,8 +156,10 @@ class Repository:
 
     def operator_row(self, operator: str) -> OperatorRow | None:
         row = self.conn.execute(select(t.operators).where(t.operators.c.id == operator)).first()
-        if row is None:
-            return None
+        return None if row is None else self._operator_row(row)
+
+    @staticmethod
+    def _operator_row(row: Any) -> OperatorRow:
         return OperatorRow(
             row.id,
             row.office,
@@ -212,13 +215,13 @@ class Repository:
                 t.tickets.c.office == office, t.tickets.c.status == TicketStatus.WAITING.value
             )
         )
-        return [_ticket(r) for r in rows]
+        return [ticket_from_row(r) for r in rows]
 
     def ticket(self, office: str, ticket_id: int) -> Ticket | None:
         row = self.conn.execute(
             select(t.tickets).where(t.tickets.c.office == office, t.tickets.c.id == ticket_id)
         ).first()
-        return _ticket(row) if row is not None else None
+        return ticket_from_row(row) if row is not None else None
 
     def ticket_row(self, office: str, ticket_id: int) -> Any:
         return self.conn.execute(

@@ -1,0 +1,190 @@
+"""A per-office memory of the queue's hot state, kept in step with the database.
+
+Every command reads the waiting tickets, the operators and the services; reading them from the
+database each time costs more than the command itself. `CachedRepository` serves those reads from
+an `OfficeCache` and writes through to the database. The cache is valid only for the office's
+event seq it was loaded at: every change to an office appends an event, so when the seq read at
+the start of a transaction differs (another process, a configuration applied), the caller drops
+the cache and it reloads. The caller also drops it when a transaction fails, since handlers may
+have changed cached objects before raising.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from queue_server.domain.model import Operator, OperatorState, Ticket, TicketStatus
+from queue_server.storage import tables as t
+from queue_server.storage.repository import (
+    OperatorRow,
+    Repository,
+    ServiceRow,
+    WorkplaceRow,
+    ticket_from_row,
+)
+
+_AT_DESK = (TicketStatus.CALLED, TicketStatus.SERVING)
+
+
+@dataclass
+class OfficeCache:
+    """What one office's commands read over and over; `seq` is the event seq it matches."""
+
+    office: str
+    seq: int
+    loaded: bool = False
+    services: list[ServiceRow] = field(default_factory=list)
+    workplaces: dict[str, WorkplaceRow] = field(default_factory=dict)
+    operator_rows: dict[str, OperatorRow] = field(default_factory=dict)
+    levels: dict[str, dict[str, int]] = field(default_factory=dict)
+    waiting: dict[int, Ticket] = field(default_factory=dict)
+    at_desk: dict[int, Ticket] = field(default_factory=dict)
+    durations: dict[str, list[float]] | None = None
+
+
+class CachedRepository(Repository):
+    """A Repository whose hot reads come from `cache` (loaded on first use)."""
+
+    def __init__(self, connection: Connection, cache: OfficeCache) -> None:
+        super().__init__(connection)
+        self.cache = cache
+
+    def _ready(self) -> OfficeCache:
+        cache = self.cache
+        if not cache.loaded:
+            office = cache.office
+            cache.services = super().services(office)
+            cache.workplaces = super().workplaces(office)
+            rows = self.conn.execute(select(t.operators).where(t.operators.c.office == office))
+            cache.operator_rows = {r.id: self._operator_row(r) for r in rows}
+            cache.levels = {}
+            for row in self.conn.execute(
+                select(t.operator_services).where(
+                    t.operator_services.c.operator.in_(list(cache.operator_rows))
+                )
+            ):
+                cache.levels.setdefault(row.operator, {})[row.service] = row.level
+            tickets = self.conn.execute(
+                select(t.tickets).where(
+                    t.tickets.c.office == office,
+                    t.tickets.c.status.in_([s.value for s in (TicketStatus.WAITING, *_AT_DESK)]),
+                )
+            )
+            cache.waiting, cache.at_desk = {}, {}
+            for row in tickets:
+                self._place(ticket_from_row(row))
+            cache.loaded = True
+        return cache
+
+    def _place(self, ticket: Ticket) -> None:
+        cache = self.cache
+        cache.waiting.pop(ticket.id, None)
+        cache.at_desk.pop(ticket.id, None)
+        if ticket.status is TicketStatus.WAITING:
+            cache.waiting[ticket.id] = ticket
+        elif ticket.status in _AT_DESK:
+            cache.at_desk[ticket.id] = ticket
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def services(self, office: str) -> list[ServiceRow]:
+        return (
+            list(self._ready().services)
+            if office == self.cache.office
+            else super().services(office)
+        )
+
+    def workplaces(self, office: str) -> dict[str, WorkplaceRow]:
+        if office != self.cache.office:
+            return super().workplaces(office)
+        return dict(self._ready().workplaces)
+
+    def operator_row(self, operator: str) -> OperatorRow | None:
+        row = self._ready().operator_rows.get(operator)
+        return row if row is not None else super().operator_row(operator)
+
+    def operators(self, office: str) -> list[Operator]:
+        if office != self.cache.office:
+            return super().operators(office)
+        cache = self._ready()
+        result = []
+        for row in sorted(cache.operator_rows.values(), key=lambda r: r.id):
+            if not row.active:
+                continue
+            current = cache.at_desk.get(row.current_ticket) if row.current_ticket else None
+            result.append(
+                Operator(
+                    id=row.id,
+                    workplace=row.workplace,
+                    levels=dict(cache.levels.get(row.id, {})),
+                    state=OperatorState(row.state),
+                    current_ticket=row.current_ticket,
+                    current_service=current.service if current else None,
+                    busy_since=row.busy_since,
+                )
+            )
+        return result
+
+    def waiting(self, office: str) -> list[Ticket]:
+        if office != self.cache.office:
+            return super().waiting(office)
+        return list(self._ready().waiting.values())
+
+    def ticket(self, office: str, ticket_id: int) -> Ticket | None:
+        if office == self.cache.office:
+            cache = self._ready()
+            cached = cache.waiting.get(ticket_id) or cache.at_desk.get(ticket_id)
+            if cached is not None:
+                return cached
+        return super().ticket(office, ticket_id)
+
+    def recent_durations(self, office: str, services: Iterable[str]) -> dict[str, list[float]]:
+        if office != self.cache.office:
+            return super().recent_durations(office, services)
+        cache = self._ready()
+        if cache.durations is None:
+            cache.durations = super().recent_durations(office, [s.id for s in cache.services])
+        return cache.durations
+
+    # -- writes (through to the database, then into the cache) ---------------------------------
+
+    def set_operator(self, operator: str, **values: Any) -> None:
+        super().set_operator(operator, **values)
+        cache = self._ready()
+        row = cache.operator_rows.get(operator)
+        if row is not None:
+            cache.operator_rows[operator] = dataclasses.replace(row, **values)
+
+    def insert_ticket(
+        self, office: str, day: str, ticket: Ticket, lang: str, public_token: str
+    ) -> int:
+        ticket_id = super().insert_ticket(office, day, ticket, lang, public_token)
+        if office == self.cache.office:
+            self._ready()
+            ticket.id = ticket_id
+            self._place(ticket)
+        return ticket_id
+
+    def save_ticket(self, ticket: Ticket) -> None:
+        super().save_ticket(ticket)
+        self._ready()
+        self._place(ticket)
+
+    def update_open_step(self, ticket: int, **values: Any) -> None:
+        super().update_open_step(ticket, **values)
+        if "finished_at" in values:
+            self.cache.durations = None  # a finished step changes the recent durations
+
+    def append_events(
+        self, office: str, items: Sequence[tuple[str, Mapping[str, Any]]], at: datetime
+    ) -> list[dict[str, Any]]:
+        rows = super().append_events(office, items, at)
+        if rows and office == self.cache.office:
+            self.cache.seq = int(rows[-1]["seq"])
+        return rows
