@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from queue_server import __version__
 from queue_server.api import pages, problems, routes, ws
+from queue_server.api.app_events import fill_gaps_forever
 from queue_server.bootstrap import Container
 from queue_server.service.relay import PgEventRelay
 
@@ -29,6 +30,9 @@ def create_app(container: Container) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        for office, seq in await asyncio.to_thread(container.queries.office_seqs):
+            container.hub.known_seq(office, seq)
+        gap_task = asyncio.create_task(fill_gaps_forever(container))
         relay_task = None
         if container.engine.dialect.name == "postgresql":
             relay = PgEventRelay(container.settings.database_url, container.hub, container.queries)
@@ -36,10 +40,11 @@ def create_app(container: Container) -> FastAPI:
         try:
             yield
         finally:
-            if relay_task is not None:
-                relay_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await relay_task
+            for task in (gap_task, relay_task):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             container.engine.dispose()
 
     app = FastAPI(

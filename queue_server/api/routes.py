@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from queue_protocol import models as m
 from queue_server import __version__
+from queue_server.api.app_events import fill_gap
 from queue_server.api.deps import ContainerDep, IdempotencyKeyDep, OperatorDep, PrincipalDep
 from queue_server.bootstrap import Container
 from queue_server.service import commands as c
@@ -48,6 +49,7 @@ async def run_command(
     executed = await run_in_threadpool(container.service.execute, command, idempotency)
     if executed.events:
         container.hub.publish(command.office, executed.events)
+        await fill_gap(container, command.office)
     headers = {"Idempotent-Replayed": "true"} if executed.replayed else None
     return JSONResponse(executed.body, status_code=status, headers=headers)
 

@@ -50,8 +50,6 @@ async def events_socket(websocket: WebSocket) -> None:
         return
     office = principal.office
     hub = container.hub
-    if hub.gap(office) is None and hub.subscriber_count(office) == 0:
-        hub.known_seq(office, await run_in_threadpool(container.queries.seq, office))
     subscriber = hub.subscribe(office)
     reader = asyncio.create_task(_read_until_closed(websocket, subscriber))
     try:

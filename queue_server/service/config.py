@@ -19,8 +19,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import Engine, delete, insert, select, update
 
+from queue_protocol.events import EventType
 from queue_server.service.auth import hash_password, token_hash
 from queue_server.storage import tables as t
+from queue_server.storage.repository import Repository
 
 NO_PASSWORD = "!"  # never a valid argon2 hash: login is refused
 
@@ -299,6 +301,12 @@ def apply_config(engine: Engine, config: OfficeConfig) -> dict[str, int]:
             _upsert_operator(conn, config.id, operator)
         for device in config.devices:
             _upsert_device(conn, config.id, device)
+        # Clients reload the configuration, and servers drop what they cached of the office.
+        Repository(conn).append_events(
+            config.id,
+            [(EventType.CONFIG_CHANGED.value, {"services": [s.id for s in config.services]})],
+            now,
+        )
     return {
         "services": len(config.services),
         "workplaces": len(config.workplaces),

@@ -193,6 +193,11 @@ class QueueQueries:
                 ticket=ticket_view(ticket) if ticket else None,
             )
 
+    def office_seqs(self) -> list[tuple[str, int]]:
+        """Every office and the seq of its last event."""
+        with read_transaction(self.engine) as conn:
+            return Repository(conn).office_seqs()
+
     def seq(self, office: str) -> int:
         with read_transaction(self.engine) as conn:
             row = Repository(conn).office(office)

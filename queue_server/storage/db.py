@@ -104,8 +104,12 @@ def office_transaction(engine: Engine, office: str) -> Iterator[Connection]:
 @contextmanager
 def read_transaction(engine: Engine) -> Iterator[Connection]:
     """A read-only transaction: one consistent snapshot, no write lock, rolled back at the end."""
+    options: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        # A snapshot's seq and its data must come from one moment, as in SQLite's WAL reads.
+        options["isolation_level"] = "REPEATABLE READ"
     with (
-        engine.connect().execution_options(**{READ_ONLY: True}) as connection,
+        engine.connect().execution_options(**options) as connection,
         connection.begin() as transaction,
     ):
         yield connection

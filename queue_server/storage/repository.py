@@ -119,6 +119,9 @@ class Repository:
             return None
         return OfficeRow(row.id, row.name, row.timezone, row.address, row.seq)
 
+    def office_seqs(self) -> list[tuple[str, int]]:
+        return [(r.id, r.seq) for r in self.conn.execute(select(t.offices.c.id, t.offices.c.seq))]
+
     def services(self, office: str) -> list[ServiceRow]:
         rows = self.conn.execute(
             select(t.services)
