@@ -31,6 +31,7 @@ class Outcome(StrEnum):
     FOLLOW_UP = "follow_up"
     TRANSFERRED = "transferred"
     NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
 
 
 class FinishOutcome(StrEnum):

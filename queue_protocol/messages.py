@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from queue_protocol.errors import ProtocolError
 from queue_protocol.events import (
@@ -29,7 +29,9 @@ class Hello(BaseModel):
     type: Literal["hello"] = "hello"
     v: int = PROTOCOL_VERSION
     token: str = Field(min_length=1)
-    since: int | None = Field(default=None, ge=0)
+    since: StrictInt | None = Field(default=None, ge=0, le=2**63 - 1)
+    # Informative: the server takes the role from the token.
+    role: str | None = Field(default=None, max_length=32)
 
 
 class Snapshot(BaseModel):

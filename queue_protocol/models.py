@@ -140,8 +140,11 @@ class QueueResponse(_Response):
     waiting: list[TicketView]
 
 
+MAX_ID = 2**63 - 1  # the largest id a database row can have
+
+
 class CallRequest(_Request):
-    ticket: int
+    ticket: int = Field(ge=1, le=MAX_ID)
 
 
 class FinishRequest(_Request):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -13,7 +11,7 @@ class ServerSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="OKNO_", extra="ignore")
 
-    database_url: str = f"sqlite:///{Path('var/okno.db').resolve()}"
+    database_url: str = "sqlite:///var/okno.db"
     host: str = "127.0.0.1"
     port: int = 8000
     # Where visitors' phones reach the server: printed in the ticket's QR code.
@@ -21,6 +19,11 @@ class ServerSettings(BaseSettings):
     # How many missed events a reconnecting client may be sent before it gets a snapshot instead.
     max_replay: int = 1000
     log_level: str = "info"
+    # Requests per minute and burst per client address: public status pages, and login attempts.
+    public_rate_per_minute: float = Field(default=120, gt=0)
+    public_rate_burst: int = Field(default=30, ge=1)
+    login_rate_per_minute: float = Field(default=30, gt=0)
+    login_rate_burst: int = Field(default=20, ge=1)
 
     @field_validator("public_url")
     @classmethod

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from queue_server import __version__
 from queue_server.api import pages, problems, routes, ws
 from queue_server.api.app_events import fill_gaps_forever
+from queue_server.api.ratelimit import RateLimit
 from queue_server.bootstrap import Container
 from queue_server.service.relay import PgEventRelay
 
@@ -54,6 +55,9 @@ def create_app(container: Container) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.container = container
+    settings = container.settings
+    app.state.public_limit = RateLimit(settings.public_rate_per_minute, settings.public_rate_burst)
+    app.state.login_limit = RateLimit(settings.login_rate_per_minute, settings.login_rate_burst)
     problems.install(app)
     app.include_router(routes.router)
     app.include_router(routes.desk)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from html import escape
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from queue_protocol.models import PublicTicket
 from queue_server.api.deps import ContainerDep
 from queue_server.api.problems import request_lang
+from queue_server.api.ratelimit import limit_public
 from queue_server.domain.errors import NotFound
 
 router = APIRouter()
@@ -118,7 +119,12 @@ def render_ticket(ticket: PublicTicket, lang: str) -> str:
     return _page(lang, f"{text['title']} {ticket.number}", body, refresh=not final)
 
 
-@router.get("/t/{token}", response_class=HTMLResponse, include_in_schema=False)
+@router.get(
+    "/t/{token}",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    dependencies=[Depends(limit_public)],
+)
 async def ticket_page(token: str, request: Request, container: ContainerDep) -> HTMLResponse:
     lang = _lang(request)
     try:

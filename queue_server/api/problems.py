@@ -49,7 +49,9 @@ def problem(
     }
     if extra:
         body["extra"] = extra
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if status == 429 and extra and "retry_after" in extra:
+        headers["Retry-After"] = str(extra["retry_after"])
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 

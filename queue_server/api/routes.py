@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from queue_protocol import models as m
 from queue_server import __version__
 from queue_server.api.app_events import fill_gap
-from queue_server.api.deps import ContainerDep, IdempotencyKeyDep, OperatorDep, PrincipalDep
+from queue_server.api.deps import ContainerDep, IdempotencyKeyDep, OperatorDep, PrincipalDep, bearer
+from queue_server.api.ratelimit import limit_login, limit_public
 from queue_server.bootstrap import Container
 from queue_server.service import commands as c
 from queue_server.service.auth import Principal, require
@@ -60,7 +61,13 @@ async def health() -> m.Health:
     return m.Health(status="ok", version=__version__)
 
 
-@router.post("/auth/login", response_model=m.LoginResponse, responses=_PROBLEMS, tags=["auth"])
+@router.post(
+    "/auth/login",
+    response_model=m.LoginResponse,
+    responses=_PROBLEMS,
+    tags=["auth"],
+    dependencies=[Depends(limit_login)],
+)
 async def login(body: m.LoginRequest, request: Request, container: ContainerDep) -> m.LoginResponse:
     """An operator logs in at a workplace and gets an expiring bearer token."""
     result = await run_in_threadpool(
@@ -129,7 +136,11 @@ async def queue(office: str, container: ContainerDep, principal: PrincipalDep) -
 
 
 @router.get(
-    "/public/tickets/{token}", response_model=m.PublicTicket, responses=_PROBLEMS, tags=["public"]
+    "/public/tickets/{token}",
+    response_model=m.PublicTicket,
+    responses=_PROBLEMS,
+    tags=["public"],
+    dependencies=[Depends(limit_public)],
 )
 async def public_ticket(token: str, container: ContainerDep) -> m.PublicTicket:
     """A ticket's public status by the token in its QR code (no personal data)."""
@@ -144,6 +155,19 @@ desk = APIRouter(prefix="/api/v1/desk", tags=["desk"], responses=_PROBLEMS)
 def _desk(principal: Principal) -> dict[str, str]:
     assert principal.workplace is not None
     return {"office": principal.office, "operator": principal.id, "workplace": principal.workplace}
+
+
+@desk.post("/logout", response_model=m.DeskState)
+async def logout(
+    request: Request,
+    container: ContainerDep,
+    principal: OperatorDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """Leave the workplace: the operator goes offline and the token stops working."""
+    response = await run_command(request, container, c.SignOut(**_desk(principal)), principal, None)
+    await run_in_threadpool(container.auth.revoke, bearer(authorization))
+    return response
 
 
 @desk.get("", response_model=m.DeskState)
@@ -306,14 +330,14 @@ async def resume(
 )
 async def cancel_ticket(
     office: str,
-    ticket: int,
+    ticket: Annotated[int, Path(ge=1, le=m.MAX_ID)],
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> JSONResponse:
-    """A supervisor (or the kiosk that issued it) cancels a waiting ticket."""
-    require(principal, "supervisor", "kiosk", office=office)
+    """A supervisor cancels a waiting ticket (a visitor who left)."""
+    require(principal, "supervisor", office=office)
     return await run_command(
         request, container, c.CancelTicket(office, ticket), principal, idempotency_key
     )

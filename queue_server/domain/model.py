@@ -33,6 +33,7 @@ class Outcome(StrEnum):
     FOLLOW_UP = "follow_up"
     TRANSFERRED = "transferred"
     NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
 
 
 class OperatorState(StrEnum):

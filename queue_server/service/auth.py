@@ -114,6 +114,12 @@ class Auth:
         principal = Principal("operator", login, row.office, tuple(row.roles), workplace)
         return LoginResult(token, now + OPERATOR_TOKEN_TTL, principal, row.name, executed)
 
+    def revoke(self, token: str | None) -> None:
+        """The operator token stops working (logout)."""
+        if token:
+            with self.engine.begin() as conn:
+                conn.execute(delete(t.sessions).where(t.sessions.c.token_hash == token_hash(token)))
+
     def authenticate(self, token: str | None) -> Principal:
         """The caller behind a bearer token; raises AuthError when it is missing or not valid."""
         if not token:

@@ -81,6 +81,11 @@ class SignIn(DeskCommand):
 
 
 @dataclass(frozen=True)
+class SignOut(DeskCommand):
+    """The operator logs out: offline, no longer counted in the estimates."""
+
+
+@dataclass(frozen=True)
 class CancelTicket:
     office: str
     ticket: int
@@ -99,5 +104,6 @@ Command = (
     | Pause
     | Resume
     | SignIn
+    | SignOut
     | CancelTicket
 )

@@ -256,11 +256,20 @@ def call_ticket(tx: Tx, cmd: c.CallTicket) -> DeskState:
     op = _operator(tx, cmd)
     _ready_to_call(tx, op)
     ticket = _ticket(tx, cmd.ticket)
-    if ticket.status is TicketStatus.WAITING and ticket.service not in op.levels:
-        raise errors.NotServedHere(
-            f"Вы не обслуживаете услугу талона {ticket.number}",
-            f"You do not serve the service of ticket {ticket.number}",
-        )
+    if ticket.status is TicketStatus.WAITING:
+        if ticket.service not in op.levels:
+            raise errors.NotServedHere(
+                f"Вы не обслуживаете услугу талона {ticket.number}",
+                f"You do not serve the service of ticket {ticket.number}",
+            )
+        if ticket.target_operator not in (None, op.id) or ticket.target_workplace not in (
+            None,
+            op.workplace,
+        ):
+            raise errors.NotServedHere(
+                f"Талон {ticket.number} направлен к другому специалисту",
+                f"Ticket {ticket.number} was sent to another specialist",
+            )
     return _call(tx, op, ticket)
 
 
@@ -372,12 +381,19 @@ def transfer(tx: Tx, cmd: c.Transfer) -> DeskState:
     op = _operator(tx, cmd)
     ticket = _current(tx, op)
     tx.service(cmd.service)
-    if cmd.to_operator is not None and tx.repo.operator_row(cmd.to_operator) is None:
-        raise errors.NotFound(
-            "unknown_operator",
-            f"Специалист «{cmd.to_operator}» не найден",
-            f"Unknown operator '{cmd.to_operator}'",
-        )
+    if cmd.to_operator is not None:
+        target = next((o for o in tx.repo.operators(tx.office.id) if o.id == cmd.to_operator), None)
+        if target is None:
+            raise errors.NotFound(
+                "unknown_operator",
+                f"Специалист «{cmd.to_operator}» не найден",
+                f"Unknown operator '{cmd.to_operator}'",
+            )
+        if cmd.service not in target.levels:
+            raise errors.NotServedHere(
+                f"Специалист «{cmd.to_operator}» не оказывает эту услугу",
+                f"Operator '{cmd.to_operator}' does not serve this service",
+            )
     if cmd.to_workplace is not None and cmd.to_workplace not in tx.workplaces:
         raise errors.NotFound(
             "unknown_workplace",
@@ -409,8 +425,8 @@ def transfer(tx: Tx, cmd: c.Transfer) -> DeskState:
     return _desk_state(tx, op.id, None, Outcome.TRANSFERRED.value)
 
 
-def _set_state(tx: Tx, op_id: str, state: OperatorState, reason: str | None) -> None:
-    tx.repo.set_operator(op_id, state=state.value, pause_reason=reason)
+def _set_state(tx: Tx, op_id: str, state: OperatorState, reason: str | None, **values: Any) -> None:
+    tx.repo.set_operator(op_id, state=state.value, pause_reason=reason, **values)
     row = tx.repo.operator_row(op_id)
     assert row is not None
     tx.emit(
@@ -451,11 +467,20 @@ def sign_in(tx: Tx, cmd: c.SignIn) -> DeskState:
             f"Рабочее место «{cmd.workplace}» не найдено",
             f"Unknown workplace '{cmd.workplace}'",
         )
-    for other in tx.repo.operators(tx.office.id):
-        if other.workplace == cmd.workplace and other.id != cmd.operator:
-            tx.repo.set_operator(other.id, workplace=None, state=OperatorState.OFFLINE.value)
     row = tx.repo.operator_row(cmd.operator)
     assert row is not None
+    if row.current_ticket is not None and row.workplace != cmd.workplace:
+        _refuse_ticket_in_progress(tx, row.current_ticket, "у вас на другом рабочем месте")
+    others = [
+        op
+        for op in tx.repo.operators(tx.office.id)
+        if op.workplace == cmd.workplace and op.id != cmd.operator
+    ]
+    for other in others:
+        if other.current_ticket is not None:
+            _refuse_ticket_in_progress(tx, other.current_ticket, "на этом рабочем месте")
+    for other in others:
+        _set_state(tx, other.id, OperatorState.OFFLINE, None, workplace=None)
     tx.repo.set_operator(cmd.operator, workplace=cmd.workplace)
     if row.state == OperatorState.OFFLINE.value or row.workplace != cmd.workplace:
         _set_state(tx, cmd.operator, OperatorState.AVAILABLE, None)
@@ -463,11 +488,30 @@ def sign_in(tx: Tx, cmd: c.SignIn) -> DeskState:
     return _desk_state(tx, cmd.operator, current)
 
 
+def sign_out(tx: Tx, cmd: c.SignOut) -> DeskState:
+    """The operator leaves the workplace (log out): offline, out of the estimates."""
+    op = _operator(tx, cmd)
+    if op.current_ticket is not None:
+        _refuse_ticket_in_progress(tx, op.current_ticket, "у вас")
+    _set_state(tx, op.id, OperatorState.OFFLINE, None, workplace=None)
+    return _desk_state(tx, op.id, None)
+
+
+def _refuse_ticket_in_progress(tx: Tx, ticket_id: int, where_ru: str) -> None:
+    ticket = tx.repo.ticket(tx.office.id, ticket_id)
+    number = ticket.number if ticket else str(ticket_id)
+    raise errors.TicketInProgress(
+        f"Сначала завершите работу с талоном {number}: он {where_ru}",
+        f"Ticket {number} is still in progress: finish it first",
+        ticket=ticket_id,
+    )
+
+
 def cancel_ticket(tx: Tx, cmd: c.CancelTicket) -> TicketView:
     ticket = _ticket(tx, cmd.ticket)
     _apply(ticket, Action.CANCEL)
     tx.repo.save_ticket(ticket)
-    tx.repo.update_open_step(ticket.id, finished_at=tx.now, outcome=Outcome.NO_SHOW.value)
+    tx.repo.update_open_step(ticket.id, finished_at=tx.now, outcome=Outcome.CANCELLED.value)
     tx.emit(EventType.TICKET_CANCELLED, _ticket_event(tx, ticket))
     tx.queue_touched = True
     return ticket_view(ticket)
@@ -530,5 +574,6 @@ HANDLERS: dict[type, Callable[[Tx, Any], Any]] = {
     c.Pause: pause,
     c.Resume: resume,
     c.SignIn: sign_in,
+    c.SignOut: sign_out,
     c.CancelTicket: cancel_ticket,
 }
