@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from queue_server import __version__
 from queue_server.api import pages, problems, routes, ws
-from queue_server.api.app_events import fill_gaps_forever
+from queue_server.api.app_events import catch_up, fill_gaps_forever
 from queue_server.api.ratelimit import RateLimit
 from queue_server.bootstrap import Container
 from queue_server.service.relay import PgEventRelay
@@ -31,8 +31,7 @@ def create_app(container: Container) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        for office, seq in await asyncio.to_thread(container.queries.office_seqs):
-            container.hub.known_seq(office, seq)
+        await catch_up(container)  # the hub starts where each office's log stands
         gap_task = asyncio.create_task(fill_gaps_forever(container))
         relay_task = None
         if container.engine.dialect.name == "postgresql":

@@ -28,13 +28,27 @@ async def fill_gap(container: Container, office: str) -> None:
     container.hub.publish(office, rows)
 
 
+async def catch_up(container: Container) -> None:
+    """Publish every event the log has past what the hub delivered, for every office."""
+    hub = container.hub
+    for office, seq in await asyncio.to_thread(container.queries.office_seqs):
+        delivered = hub.delivered(office)
+        if delivered is None:
+            hub.known_seq(office, seq)  # an office created while the server runs
+        elif seq > delivered:
+            rows = await asyncio.to_thread(
+                container.queries.events_since, office, delivered, seq - delivered
+            )
+            hub.publish(office, rows)
+
+
 async def fill_gaps_forever(container: Container) -> None:
-    """Events whose publish was lost (another process wrote them, a request died after its
-    commit) still reach the clients within about half a second."""
+    """Events this process did not publish itself (written by another process such as
+    `okno config apply`, or a publish lost after its commit) reach the clients within about
+    half a second: the log is the truth, the hub catches up with it."""
     while True:
         await asyncio.sleep(GAP_CHECK_SECONDS)
-        for office in container.hub.offices():
-            try:
-                await fill_gap(container, office)
-            except Exception:
-                log.exception("could not fill the event gap of office %s", office)
+        try:
+            await catch_up(container)
+        except Exception:
+            log.exception("could not catch up with the event log")
