@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
@@ -24,6 +25,12 @@ class Container:
     queries: QueueQueries
     auth: Auth
     hub: EventHub
+    # Commands of one office wait here, on the event loop, rather than as threads contending for
+    # the office's lock and the GIL.
+    office_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+    def office_lock(self, office: str) -> asyncio.Lock:
+        return self.office_locks.setdefault(office, asyncio.Lock())
 
 
 def build(

@@ -47,7 +47,8 @@ async def run_command(
     if idempotency_key:
         who = principal.key if principal else "anonymous"
         idempotency = Idempotency.of(who, idempotency_key, request.url.path, body)
-    executed = await run_in_threadpool(container.service.execute, command, idempotency)
+    async with container.office_lock(command.office):
+        executed = await run_in_threadpool(container.service.execute, command, idempotency)
     if executed.events:
         container.hub.publish(command.office, executed.events)
         await fill_gap(container, command.office)

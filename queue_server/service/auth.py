@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -75,16 +77,43 @@ class LoginResult:
     executed: Executed
 
 
+KNOWN_TOKEN_SECONDS = 10.0
+KNOWN_TOKENS_MAX = 10_000
+
+
+@dataclass(frozen=True)
+class _Known:
+    principal: Principal
+    expires_at: datetime | None
+    until: float
+
+
+def _expired() -> AuthError:
+    return AuthError(
+        "token_expired", "Сеанс истёк: войдите снова", "The session has expired: log in again"
+    )
+
+
 _BAD_CREDENTIALS = ("Неверный логин или пароль", "Wrong login or password")
 
 
 class Auth:
     """Login and token checks."""
 
-    def __init__(self, engine: Engine, service: QueueService, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        service: QueueService,
+        clock: Clock = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.engine = engine
         self.service = service
         self.clock = clock
+        self.monotonic = monotonic
+        # Tokens checked lately: most requests then need no database read. A token revoked or a
+        # device replaced by another process stops working within KNOWN_TOKEN_SECONDS.
+        self._known: dict[str, _Known] = {}
 
     def login(self, login: str, password: str, workplace: str) -> LoginResult:
         """Check the password, put the operator at `workplace`, return a new token."""
@@ -117,6 +146,7 @@ class Auth:
     def revoke(self, token: str | None) -> None:
         """The operator token stops working (logout)."""
         if token:
+            self._known.pop(token_hash(token), None)
             with self.engine.begin() as conn:
                 conn.execute(delete(t.sessions).where(t.sessions.c.token_hash == token_hash(token)))
 
@@ -125,6 +155,19 @@ class Auth:
         if not token:
             raise AuthError("unauthorized", "Требуется вход в систему", "Authentication required")
         digest = token_hash(token)
+        known = self._known.get(digest)
+        if known is not None and known.until > self.monotonic():
+            if known.expires_at is not None and known.expires_at <= self.clock():
+                self._known.pop(digest, None)
+                raise _expired()
+            return known.principal
+        principal, expires_at = self._look_up(digest)
+        if len(self._known) >= KNOWN_TOKENS_MAX:
+            self._known.clear()
+        self._known[digest] = _Known(principal, expires_at, self.monotonic() + KNOWN_TOKEN_SECONDS)
+        return principal
+
+    def _look_up(self, digest: str) -> tuple[Principal, datetime | None]:
         with read_transaction(self.engine) as conn:
             session = conn.execute(
                 select(t.sessions, t.operators.c.roles, t.operators.c.active)
@@ -133,22 +176,21 @@ class Auth:
             ).first()
             if session is not None:
                 if session.expires_at <= self.clock() or not session.active:
-                    raise AuthError(
-                        "token_expired",
-                        "Сеанс истёк: войдите снова",
-                        "The session has expired: log in again",
-                    )
-                return Principal(
+                    raise _expired()
+                principal = Principal(
                     "operator",
                     session.operator,
                     session.office,
                     tuple(session.roles),
                     session.workplace,
                 )
+                return principal, session.expires_at
             device = conn.execute(select(t.devices).where(t.devices.c.token_hash == digest)).first()
         if device is None:
             raise AuthError("unauthorized", "Неизвестный ключ доступа", "Unknown access token")
-        return Principal(device.kind, device.id, device.office, (device.kind,), device.workplace)
+        return Principal(
+            device.kind, device.id, device.office, (device.kind,), device.workplace
+        ), None
 
     def touch_device(self, device_id: str) -> None:
         with self.engine.begin() as conn:

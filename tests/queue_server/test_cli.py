@@ -9,12 +9,15 @@ from pathlib import Path
 import pytest
 
 from okno.cli import main
-from queue_server.service.auth import Auth, AuthError
+from queue_server.service.auth import KNOWN_TOKEN_SECONDS, Auth, AuthError
 from queue_server.service.bus import QueueService
 from queue_server.storage.db import make_engine, sqlite_url
 from tests.helpers.office import OFFICE_YAML
 
 pytestmark = pytest.mark.integration
+
+
+MONOTONIC = [0.0]  # the time the token memory sees; moved by hand
 
 
 @pytest.fixture
@@ -29,7 +32,7 @@ def db(tmp_path: Path) -> Path:
 def auth(db: Path) -> Iterator[Auth]:
     """Login and token checks on the same database the commands write."""
     engine = make_engine(sqlite_url(db))
-    yield Auth(engine, QueueService(engine, str))
+    yield Auth(engine, QueueService(engine, str), monotonic=lambda: MONOTONIC[0])
     engine.dispose()
 
 
@@ -101,7 +104,8 @@ def test_passwd_replaces_the_password(
 def test_device_add_prints_a_token_that_authenticates(
     db: Path, auth: Auth, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The printed token is the device's; a new one replaces it and the old one stops working."""
+    """The printed token is the device's; a new one replaces it and the old one stops working
+    once the server's memory of checked tokens (10 s) has passed."""
     assert (
         main(["device", "add", "kiosk-2", "--office", "test", "--kind", "kiosk", "--db", str(db)])
         == 0
@@ -114,5 +118,6 @@ def test_device_add_prints_a_token_that_authenticates(
     )
     second = capsys.readouterr().out.strip()
     assert second != first and auth.authenticate(second).kind == "kiosk"
+    MONOTONIC[0] += KNOWN_TOKEN_SECONDS + 1
     with pytest.raises(AuthError):
         auth.authenticate(first)
