@@ -108,6 +108,10 @@ async def _stream(
                 await websocket.send_text(encode_row(row))
         await websocket.send_text(text)
         last = seq
+        if not subscriber.queue.empty():
+            # Let every other client get this event before this one gets the next: a call
+            # reaches the last of 1,000 displays before anyone's queue.changed goes out.
+            await asyncio.sleep(0)
 
 
 async def _read_until_closed(websocket: WebSocket, subscriber: Subscriber) -> None:
