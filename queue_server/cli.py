@@ -149,10 +149,11 @@ async def serve(container: Any, port_file: Path | None = None) -> int:
     import uvicorn
 
     from queue_server.api.app import create_app
+    from queue_server.api.ws import direct_socket
 
     settings = container.settings
     config = uvicorn.Config(
-        create_app(container),
+        direct_socket(container, create_app(container)),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,

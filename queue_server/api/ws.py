@@ -13,6 +13,7 @@ import logging
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from queue_protocol.errors import ProtocolError
 from queue_protocol.messages import Resumed, Snapshot, WsError, decode_hello, encode_message
@@ -33,7 +34,28 @@ CLOSE_TOO_SLOW = 4408
 
 @router.websocket("/ws")
 async def events_socket(websocket: WebSocket) -> None:
-    container: Container = websocket.app.state.container
+    """The route, for an app used without `direct_socket` (tests, embedding)."""
+    await serve_socket(websocket, websocket.app.state.container)
+
+
+def direct_socket(container: Container, app: ASGIApp) -> ASGIApp:
+    """`app` with `/ws` served before FastAPI's middleware stack.
+
+    An idle connection then holds only its own frames, not a dozen suspended middleware frames:
+    that is most of the memory an idle display costs the server.
+    """
+
+    async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == "/ws":
+            await serve_socket(WebSocket(scope, receive, send), container)
+        else:
+            await app(scope, receive, send)
+
+    return asgi
+
+
+async def serve_socket(websocket: WebSocket, container: Container) -> None:
+    """Hello, catch-up, then live events until the client goes away."""
     await websocket.accept()
     try:
         raw = await asyncio.wait_for(websocket.receive_text(), HELLO_TIMEOUT)
