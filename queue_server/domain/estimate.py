@@ -158,11 +158,17 @@ def estimate_all(
     result: dict[int, Position] = {}
     heap: list[tuple[datetime, str]] = []
     active = {op.id: op for op in operators if op.state is OperatorState.AVAILABLE and op.levels}
+    durations: dict[str, timedelta] = {}
+
+    def duration(service: str) -> timedelta:
+        if service not in durations:
+            durations[service] = timedelta(minutes=_minutes_for(service, expected, rules))
+        return durations[service]
+
     for op in active.values():
         free_at = now
         if op.current_service is not None and op.busy_since is not None:
-            minutes = _minutes_for(op.current_service, expected, rules)
-            left = timedelta(minutes=minutes) - (now - op.busy_since)
+            left = duration(op.current_service) - (now - op.busy_since)
             free_at = now + max(timedelta(0), left)
         heapq.heappush(heap, (free_at, op.id))
     while heap and len(result) < len(waiting):
@@ -175,8 +181,7 @@ def estimate_all(
                 heapq.heappush(heap, (later, op_id))
             continue
         result[ticket.id] = Position(ahead=len(result), minutes=_ceil_minutes(free_at - now))
-        service_minutes = _minutes_for(ticket.service, expected, rules)
-        heapq.heappush(heap, (free_at + timedelta(minutes=service_minutes), op_id))
+        heapq.heappush(heap, (free_at + duration(ticket.service), op_id))
     if len(result) < len(waiting):
         _count_unserved(waiting, rules, now, result)
     return result

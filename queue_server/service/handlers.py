@@ -134,36 +134,43 @@ def _ticket_event(tx: Tx, ticket: Ticket, **extra: Any) -> dict[str, Any]:
 
 
 def queue_summary(tx: Tx) -> dict[str, Any]:
-    """Waiting counts, estimates and the longest wait per service (the `queue.changed` data)."""
+    """Waiting counts, estimates and the longest wait per service (the `queue.changed` data).
+
+    A service's estimate is what its last waiting ticket gets (0 when none waits); None when no
+    available operator serves it.
+    """
     waiting, positions = tx.known_positions or tx.positions()
-    summary: dict[str, dict[str, Any]] = {
-        sid: {"service": sid, "waiting": 0, "estimate_minutes": None, "longest_wait_minutes": 0.0}
-        for sid in tx.services
-    }
-    for ticket in waiting:
-        entry = summary.setdefault(
-            ticket.service,
-            {"service": ticket.service, "waiting": 0, "estimate_minutes": None},
-        )
-        entry["waiting"] += 1
-        waited = max(0.0, (tx.now - ticket.issued_at).total_seconds() / 60)
-        entry["longest_wait_minutes"] = round(
-            max(entry.get("longest_wait_minutes", 0.0), waited), 1
-        )
-    # The estimate of a service: what its last waiting ticket gets (0 when none waits).
     served = {
         sid
         for op in tx.repo.operators(tx.office.id)
         if op.state is OperatorState.AVAILABLE
         for sid in op.levels
     }
-    for sid, entry in summary.items():
-        minutes = [
-            m for t in waiting if t.service == sid and (m := positions[t.id].minutes) is not None
+    count: dict[str, int] = dict.fromkeys(tx.services, 0)
+    oldest: dict[str, datetime] = {}
+    latest: dict[str, int] = {}
+    for ticket in waiting:
+        sid = ticket.service
+        count[sid] = count.get(sid, 0) + 1
+        if sid not in oldest or ticket.issued_at < oldest[sid]:
+            oldest[sid] = ticket.issued_at
+        minutes = positions[ticket.id].minutes
+        if minutes is not None and minutes > latest.get(sid, -1):
+            latest[sid] = minutes
+    return {
+        "services": [
+            {
+                "service": sid,
+                "waiting": n,
+                "estimate_minutes": latest.get(sid, 0) if sid in served else None,
+                "longest_wait_minutes": round(
+                    max(0.0, (tx.now - oldest[sid]).total_seconds() / 60) if sid in oldest else 0.0,
+                    1,
+                ),
+            }
+            for sid, n in count.items()
         ]
-        if sid in served:
-            entry["estimate_minutes"] = max(minutes, default=0)
-    return {"services": list(summary.values())}
+    }
 
 
 # -- the operator at the desk ------------------------------------------------------------------
