@@ -8,9 +8,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-__all__ = ["PaperWidth", "PlayerKind", "PrinterBackend", "PrinterSettings", "SpeechSettings"]
+__all__ = [
+    "PaperWidth",
+    "PlayerKind",
+    "PrinterBackend",
+    "PrinterSettings",
+    "SpeechSettings",
+    "check_device_sections",
+]
 
 
 class PrinterBackend(StrEnum):
@@ -131,3 +138,29 @@ class SpeechSettings(BaseModel):
     )
     player: PlayerKind = PlayerKind.AUTO
     chime: bool = True
+
+
+DeviceSectionError = tuple[tuple[str | int, ...], str]
+
+
+def check_device_sections(
+    printer: dict[str, object] | None, speech: dict[str, object] | None
+) -> list[DeviceSectionError]:
+    """Validate a device's `printer:` and `speech:` sections of the office file.
+
+    Returns (location within the device, message) pairs, empty when both are valid; the office
+    configuration turns the locations into line numbers.
+    """
+    problems: list[DeviceSectionError] = []
+    for name, model, section in (
+        ("printer", PrinterSettings, printer),
+        ("speech", SpeechSettings, speech),
+    ):
+        if section is None:
+            continue
+        try:
+            model.model_validate(section)
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                problems.append(((name, *error["loc"]), error["msg"]))
+    return problems

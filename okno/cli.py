@@ -16,6 +16,7 @@ from collections.abc import Sequence
 def build_parser() -> argparse.ArgumentParser:
     """The full parser: server commands, configuration, hardware checks."""
     from hardware.cli import add_commands as add_hardware_commands
+    from hardware.config import check_device_sections
     from queue_server.cli import add_commands as add_server_commands
 
     parser = argparse.ArgumentParser(prog="okno", description="Okno electronic queue")
@@ -23,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_server_commands(subparsers)
     add_hardware_commands(subparsers)
+    # The office file's device sections are the hardware's settings: let it check them.
+    parser.set_defaults(check_device=check_device_sections)
     return parser
 
 

@@ -194,7 +194,7 @@ def run_config_check(args: argparse.Namespace) -> int:
     from queue_server.service.config import ConfigError, load_config
 
     try:
-        config = load_config(args.file)
+        config = load_config(args.file, getattr(args, "check_device", None))
     except ConfigError as exc:
         return _fail(str(exc))
     print(f"{args.file}: office {config.id}: {len(config.services)} services, OK")
@@ -206,7 +206,7 @@ def run_config_apply(args: argparse.Namespace) -> int:
     from queue_server.storage.db import make_engine, migrate
 
     try:
-        config = load_config(args.file)
+        config = load_config(args.file, getattr(args, "check_device", None))
         engine = make_engine(_settings(args).database_url)
         migrate(engine)
         counts = apply_config(engine, config)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -158,16 +159,25 @@ def _unique(what: str, values: list[str]) -> None:
 # -- loading with line numbers -----------------------------------------------------------------
 
 
-def load_config(path: Path) -> OfficeConfig:
+# Checks a device's `printer:` and `speech:` sections: (location in the device, message) pairs.
+# The hardware package knows them; the composition root (`okno` command) passes its checker.
+DeviceCheck = Callable[
+    [dict[str, Any] | None, dict[str, Any] | None], list[tuple[tuple[str | int, ...], str]]
+]
+
+
+def load_config(path: Path, check_device: DeviceCheck | None = None) -> OfficeConfig:
     """Parse and validate `path`; raises ConfigError naming the file and line of the fault."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    return parse_config(text, str(path))
+    return parse_config(text, str(path), check_device)
 
 
-def parse_config(text: str, name: str = "<config>") -> OfficeConfig:
+def parse_config(
+    text: str, name: str = "<config>", check_device: DeviceCheck | None = None
+) -> OfficeConfig:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -178,15 +188,28 @@ def parse_config(text: str, name: str = "<config>") -> OfficeConfig:
     if not isinstance(data, dict) or node is None:
         raise ConfigError(f"{name}:1: expected a mapping with the office's settings")
     try:
-        return OfficeConfig.model_validate(data)
+        config = OfficeConfig.model_validate(data)
     except ValidationError as exc:
-        lines = []
-        for error in exc.errors(include_url=False):
-            loc = tuple(error["loc"])
-            lineno = _line_of(node, loc)
-            where = ".".join(str(p) for p in loc) or "(top)"
-            lines.append(f"{name}:{lineno}: {where}: {error['msg']}")
-        raise ConfigError("\n".join(lines)) from None
+        problems = [(tuple(e["loc"]), str(e["msg"])) for e in exc.errors(include_url=False)]
+        raise ConfigError(_describe(node, name, problems)) from None
+    if check_device is not None:
+        problems = [
+            (("devices", index, *loc), message)
+            for index, device in enumerate(config.devices)
+            for loc, message in check_device(device.printer, device.speech)
+        ]
+        if problems:
+            raise ConfigError(_describe(node, name, problems))
+    return config
+
+
+def _describe(node: yaml.Node, name: str, problems: list[tuple[tuple[Any, ...], str]]) -> str:
+    """`file:line: where: what` for each problem."""
+    lines = []
+    for loc, message in problems:
+        where = ".".join(str(p) for p in loc) or "(top)"
+        lines.append(f"{name}:{_line_of(node, loc)}: {where}: {message}")
+    return "\n".join(lines)
 
 
 def _line_of(node: yaml.Node, loc: tuple[Any, ...]) -> int:

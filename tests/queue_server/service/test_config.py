@@ -116,3 +116,21 @@ def test_config_apply_reports_errors_without_traceback(
     with engine.connect() as conn:
         assert conn.execute(select(t.offices)).first() is None
     engine.dispose()
+
+
+def test_device_printer_and_speech_sections_are_checked_with_their_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`okno config check` validates a device's printer: and speech: sections and names the line."""
+    bad = tmp_path / "office.yaml"
+    bad.write_text(
+        "id: x\nname: {ru: X}\nservices:\n  - {id: a, prefix: А, name: {ru: A}}\n"
+        "devices:\n  - id: k\n    kind: kiosk\n    printer:\n      backend: usb\n"
+        "      paper_width: 70\n    speech: {language: de}\n",
+        encoding="utf-8",
+    )
+    assert main(["config", "check", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:10: devices.0.printer.paper_width" in err
+    assert f"{bad}:11: devices.0.speech.language" in err
+    assert main(["config", "check", str(EXAMPLE)]) == 0
