@@ -124,6 +124,21 @@ def _db(path: Path) -> sqlite3.Connection:
     return db
 
 
+def announce_change(db: sqlite3.Connection) -> None:
+    """Append an event for the SQL change, inside the caller's transaction.
+
+    Every change to an office appends an event: that is how a server learns that what it keeps in
+    memory of the office is stale (queue_server/storage/cache.py). A change made behind its back
+    without one would be invisible to it until its next restart.
+    """
+    db.execute(
+        "INSERT INTO events (office, seq, type, at, data) SELECT id, seq + 1, 'queue.changed', "
+        "strftime('%Y-%m-%d %H:%M:%f', 'now'), '{\"services\": []}' FROM offices WHERE id = ?",
+        (OFFICE,),
+    )
+    db.execute("UPDATE offices SET seq = seq + 1 WHERE id = ?", (OFFICE,))
+
+
 def waiting_count(path: Path) -> int:
     db = _db(path)
     try:
@@ -148,6 +163,7 @@ def fill_queue(path: Path, seeds: tuple[int, int], target: int) -> int:
                 _CLONE,
                 {"count": target - count, "a": seeds[0], "b": seeds[1], "mark": time.time_ns()},
             )
+        announce_change(db)
         (top,) = db.execute("SELECT max(id) FROM tickets").fetchone()
         db.execute("COMMIT")
         return int(top)
@@ -163,6 +179,7 @@ def trim_queue(path: Path, top: int) -> None:
         db.execute(
             "UPDATE tickets SET status = 'cancelled' WHERE id > ? AND status = 'waiting'", (top,)
         )
+        announce_change(db)
         db.execute("COMMIT")
     finally:
         db.close()

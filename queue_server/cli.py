@@ -203,13 +203,10 @@ def run_config_check(args: argparse.Namespace) -> int:
 
 def run_config_apply(args: argparse.Namespace) -> int:
     from queue_server.service.config import ConfigError, apply_config, load_config
-    from queue_server.storage.db import make_engine, migrate
 
     try:
         config = load_config(args.file, getattr(args, "check_device", None))
-        engine = make_engine(_settings(args).database_url)
-        migrate(engine)
-        counts = apply_config(engine, config)
+        counts = apply_config(_migrated_engine(args), config)
     except ConfigError as exc:
         return _fail(str(exc))
     print(
@@ -220,44 +217,27 @@ def run_config_apply(args: argparse.Namespace) -> int:
 
 
 def run_device_add(args: argparse.Namespace) -> int:
-    from sqlalchemy import insert, select, update
+    from queue_server.service.admin import issue_device_token
+    from queue_server.service.config import ConfigError
 
-    from queue_server.service.auth import new_token, token_hash
-    from queue_server.storage import tables as t
+    try:
+        token, created = issue_device_token(
+            _migrated_engine(args), args.id, args.office, args.kind, args.workplace
+        )
+    except ConfigError as exc:
+        return _fail(str(exc))
+    print(token)
+    what = "added" if created else "given a new token (the old one no longer works)"
+    print(f"device {args.id} ({args.kind}) {what}; this token is shown once", file=sys.stderr)
+    return 0
+
+
+def _migrated_engine(args: argparse.Namespace) -> Any:
     from queue_server.storage.db import make_engine, migrate
 
     engine = make_engine(_settings(args).database_url)
     migrate(engine)
-    token = new_token()
-    with engine.begin() as conn:
-        if (
-            conn.execute(select(t.offices.c.id).where(t.offices.c.id == args.office)).first()
-            is None
-        ):
-            return _fail(f"unknown office {args.office!r}")
-        row = conn.execute(select(t.devices).where(t.devices.c.id == args.id)).first()
-        if row is not None and (row.office, row.kind) != (args.office, args.kind):
-            return _fail(f"device {args.id!r} exists already as a {row.kind} of {row.office}")
-        if row is None:
-            conn.execute(
-                insert(t.devices).values(
-                    id=args.id,
-                    office=args.office,
-                    kind=args.kind,
-                    workplace=args.workplace,
-                    token_hash=token_hash(token),
-                    settings={},
-                )
-            )
-        else:  # configured from the office file, or a token to replace: issue a new one
-            values = {"token_hash": token_hash(token)}
-            if args.workplace:
-                values["workplace"] = args.workplace
-            conn.execute(update(t.devices).where(t.devices.c.id == args.id).values(**values))
-    print(token)
-    what = "added" if row is None else "given a new token (the old one no longer works)"
-    print(f"device {args.id} ({args.kind}) {what}; this token is shown once", file=sys.stderr)
-    return 0
+    return engine
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -272,11 +252,8 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def run_operator_add(args: argparse.Namespace) -> int:
-    from sqlalchemy import insert, select
-
-    from queue_server.service.auth import hash_password
-    from queue_server.storage import tables as t
-    from queue_server.storage.db import make_engine, migrate
+    from queue_server.service.admin import add_operator
+    from queue_server.service.config import ConfigError
 
     levels: dict[str, int] = {}
     for item in args.service:
@@ -285,66 +262,30 @@ def run_operator_add(args: argparse.Namespace) -> int:
             return _fail(f"bad level in {item!r}: use SERVICE:LEVEL, e.g. registration:1")
         levels[name] = int(level or 1)
     password = _read_password(args)
-    if len(password) < 4:
-        return _fail("the password must have at least 4 characters")
-    engine = make_engine(_settings(args).database_url)
-    migrate(engine)
-    with engine.begin() as conn:
-        if (
-            conn.execute(select(t.offices.c.id).where(t.offices.c.id == args.office)).first()
-            is None
-        ):
-            return _fail(f"unknown office {args.office!r}")
-        if conn.execute(select(t.operators.c.id).where(t.operators.c.id == args.login)).first():
-            return _fail(f"operator {args.login!r} exists already; use `okno operator passwd`")
-        known = set(
-            conn.execute(
-                select(t.services.c.id).where(t.services.c.office == args.office)
-            ).scalars()
+    try:
+        add_operator(
+            _migrated_engine(args),
+            args.office,
+            args.login,
+            args.name,
+            password,
+            args.role or ["operator"],
+            levels,
         )
-        unknown = sorted(set(levels) - known)
-        if unknown:
-            return _fail(f"unknown services: {', '.join(unknown)}")
-        conn.execute(
-            insert(t.operators).values(
-                id=args.login,
-                office=args.office,
-                name=args.name,
-                password_hash=hash_password(password),
-                roles=args.role or ["operator"],
-                active=True,
-                state="offline",
-            )
-        )
-        for service, level in levels.items():
-            conn.execute(
-                insert(t.operator_services).values(
-                    operator=args.login, service=service, level=level
-                )
-            )
+    except ConfigError as exc:
+        return _fail(str(exc))
     print(f"operator {args.login} added")
     return 0
 
 
 def run_operator_passwd(args: argparse.Namespace) -> int:
-    from sqlalchemy import update
-
-    from queue_server.service.auth import hash_password
-    from queue_server.storage import tables as t
-    from queue_server.storage.db import make_engine, migrate
+    from queue_server.service.admin import set_password
+    from queue_server.service.config import ConfigError
 
     password = _read_password(args)
-    if len(password) < 4:
-        return _fail("the password must have at least 4 characters")
-    engine = make_engine(_settings(args).database_url)
-    migrate(engine)
-    with engine.begin() as conn:
-        result = conn.execute(
-            update(t.operators)
-            .where(t.operators.c.id == args.login)
-            .values(password_hash=hash_password(password))
-        )
-    if result.rowcount == 0:
-        return _fail(f"unknown operator {args.login!r}")
+    try:
+        set_password(_migrated_engine(args), args.login, password)
+    except ConfigError as exc:
+        return _fail(str(exc))
     print(f"password of {args.login} changed")
     return 0

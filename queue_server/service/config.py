@@ -321,7 +321,7 @@ def apply_config(engine: Engine, config: OfficeConfig) -> dict[str, int]:
                 )
 
         for operator in config.operators:
-            _upsert_operator(conn, config.id, operator)
+            upsert_operator(conn, config.id, operator)
         for device in config.devices:
             _upsert_device(conn, config.id, device)
         # Clients reload the configuration, and servers drop what they cached of the office.
@@ -338,7 +338,8 @@ def apply_config(engine: Engine, config: OfficeConfig) -> dict[str, int]:
     }
 
 
-def _upsert_operator(conn: Any, office: str, operator: OperatorConfig) -> None:
+def upsert_operator(conn: Any, office: str, operator: OperatorConfig) -> None:
+    """Create or update an operator and their service levels (inside the caller's transaction)."""
     row = conn.execute(select(t.operators).where(t.operators.c.id == operator.login)).first()
     if row is not None and row.office != office:
         raise ConfigError(f"operator {operator.login} already belongs to office {row.office}")

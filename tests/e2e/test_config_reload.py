@@ -62,3 +62,42 @@ def test_config_applied_by_another_process_reaches_clients_and_the_queue(
             )
             assert response.status_code == 201, response.text
             assert response.json()["number"] == "С001"
+
+
+def test_operator_added_while_the_server_runs_can_work_at_once(server: ServerProcess) -> None:
+    """`okno operator add` on a running office: the new operator logs in and calls next."""
+    with client(server.url) as http:
+        issued = http.post(
+            "/api/v1/offices/test/tickets", json={"service": "vac"}, headers=bearer(KIOSK_TOKEN)
+        )
+        assert issued.status_code == 201
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "okno.cli",
+                "operator",
+                "add",
+                "dan",
+                "--office",
+                "test",
+                "--name",
+                "Даниил",
+                "--service",
+                "vac:1",
+                "--password-stdin",
+                "--db",
+                str(server.db),
+            ],
+            input=b"dan-secret\n",
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        login = http.post(
+            "/api/v1/auth/login", json={"login": "dan", "password": "dan-secret", "workplace": "3"}
+        )
+        assert login.status_code == 200, login.text
+        called = http.post("/api/v1/desk/call-next", headers=bearer(login.json()["token"]))
+        assert called.status_code == 200, called.text
+        assert called.json()["ticket"]["id"] == issued.json()["id"]
