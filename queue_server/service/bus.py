@@ -11,7 +11,7 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -26,6 +26,11 @@ from queue_server.storage.db import office_transaction
 from queue_server.storage.repository import Repository
 
 Clock = Callable[[], datetime]
+
+# A client retries a command within seconds or minutes; a day covers any retry, and older
+# answers are dropped now and then so the table does not grow for ever.
+IDEMPOTENCY_KEEP = timedelta(days=1)
+FORGET_EVERY = 500
 
 
 def utc_now() -> datetime:
@@ -83,6 +88,7 @@ class QueueService:
         # The hot state of each office, valid while the office's seq is the cache's (see cache.py);
         # used only under the office's lock.
         self._caches: dict[str, OfficeCache] = {}
+        self._remembered = 0
 
     def _lock(self, office: str) -> threading.Lock:
         with self._locks_guard:
@@ -138,4 +144,7 @@ class QueueService:
                     body,
                     now,
                 )
+                self._remembered += 1
+                if self._remembered % FORGET_EVERY == 0:
+                    repo.forget_answers_before(now - IDEMPOTENCY_KEEP)
         return Executed(body, False, events)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, text, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, text, update
 
 from queue_server.domain.model import (
     Operator,
@@ -387,6 +387,9 @@ class Repository:
                 t.idempotency.c.principal == principal, t.idempotency.c.key == key
             )
         ).first()
+
+    def forget_answers_before(self, moment: datetime) -> None:
+        self.conn.execute(delete(t.idempotency).where(t.idempotency.c.created_at < moment))
 
     def remember_answer(
         self,

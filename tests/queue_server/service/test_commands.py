@@ -234,3 +234,18 @@ def test_daily_limit_refuses_more_tickets(office: Office) -> None:
     with pytest.raises(errors.ServiceUnavailable) as raised:
         issue(office, "ben")
     assert raised.value.code == "daily_limit_reached" and "закончились" in raised.value.ru
+
+
+def test_idempotent_answers_older_than_a_day_are_forgotten(office: Office) -> None:
+    """Stored answers are pruned after a day (checked every FORGET_EVERY stores); recent stay."""
+    from queue_server.service.bus import FORGET_EVERY
+
+    old = Idempotency.of("kiosk:kiosk-1", "old", "/tickets", {"service": "reg"})
+    office.service.execute(c.IssueTicket(OFFICE, "reg"), old)
+    office.clock.advance(minutes=25 * 60)
+    for n in range(FORGET_EVERY - 1):
+        key = Idempotency.of("kiosk:kiosk-1", f"k{n}", "/tickets", {"service": "vac"})
+        office.service.execute(c.IssueTicket(OFFICE, "vac"), key)
+    with office.engine.connect() as conn:
+        keys = set(conn.execute(select(t.idempotency.c.key)).scalars())
+    assert "old" not in keys and "k0" in keys and len(keys) == FORGET_EVERY - 1
