@@ -79,6 +79,8 @@ class ServiceView(_Response):
     expected_minutes: float
     max_wait_minutes: float
     kiosk: bool = True
+    hours: dict[str, str] | None = None  # e.g. {"mon-thu": "09:00-18:00"}; None: always open
+    open_now: bool = True
 
 
 class CategoryView(_Response):

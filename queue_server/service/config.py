@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import Engine, delete, insert, select, update
 
 from queue_protocol.events import EventType
+from queue_server.domain.hours import parse_hours
 from queue_server.service.auth import hash_password, token_hash
 from queue_server.storage import tables as t
 from queue_server.storage.repository import Repository
@@ -62,6 +63,13 @@ class ServiceConfig(_Strict):
     daily_limit: int | None = Field(default=None, ge=1)
     hours: dict[str, str] | None = None
     kiosk: bool = True
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is not None:
+            parse_hours(value)
+        return value
 
     @field_validator("prefix")
     @classmethod

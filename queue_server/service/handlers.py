@@ -18,6 +18,7 @@ from queue_protocol.events import EventType, format_utc
 from queue_protocol.models import DeskState, IssuedTicket, TicketView
 from queue_server.domain import errors
 from queue_server.domain.estimate import Position, estimate_all, expected_minutes
+from queue_server.domain.hours import describe, is_open, parse_hours
 from queue_server.domain.model import (
     Action,
     Operator,
@@ -529,6 +530,15 @@ def cancel_ticket(tx: Tx, cmd: c.CancelTicket) -> TicketView:
 
 def issue_ticket(tx: Tx, cmd: c.IssueTicket) -> IssuedTicket:
     service = tx.service(cmd.service)
+    if service.hours:
+        week = parse_hours(service.hours)
+        if not is_open(week, tx.now.astimezone(tx.tz)):
+            name = service.name.get("ru", service.id)
+            raise errors.ServiceUnavailable(
+                "service_closed",
+                f"Услуга «{name}» сейчас не оказывается. Часы приёма: {describe(week)}",
+                f"'{service.name.get('en') or service.id}' is not available now",
+            )
     day = service_day(tx.now, tx.tz).isoformat()
     if (
         service.daily_limit is not None

@@ -19,6 +19,7 @@ from queue_protocol.models import (
     WorkplaceView,
 )
 from queue_server.domain import errors
+from queue_server.domain.hours import is_open, parse_hours
 from queue_server.domain.numbering import spoken_number
 from queue_server.domain.order import call_order
 from queue_server.service.bus import Clock, unknown_office, utc_now
@@ -62,6 +63,9 @@ class QueueQueries:
                         expected_minutes=s.expected_minutes,
                         max_wait_minutes=s.max_wait_minutes,
                         kiosk=s.kiosk,
+                        hours=s.hours,
+                        open_now=not s.hours
+                        or is_open(parse_hours(s.hours), tx.now.astimezone(tx.tz)),
                     )
                     for s in tx.services.values()
                     if s.active

@@ -42,6 +42,7 @@ class ServiceRow:
     daily_limit: int | None
     kiosk: bool
     active: bool
+    hours: dict[str, str] | None = None
 
     @property
     def rule(self) -> ServiceRule:
@@ -141,6 +142,7 @@ class Repository:
                 r.daily_limit,
                 r.kiosk,
                 r.active,
+                r.hours,
             )
             for r in rows
         ]

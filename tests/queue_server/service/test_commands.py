@@ -249,3 +249,22 @@ def test_idempotent_answers_older_than_a_day_are_forgotten(office: Office) -> No
     with office.engine.connect() as conn:
         keys = set(conn.execute(select(t.idempotency.c.key)).scalars())
     assert "old" not in keys and "k0" in keys and len(keys) == FORGET_EVERY - 1
+
+
+def test_closed_service_refuses_tickets_and_says_when_it_opens(office: Office) -> None:
+    """Outside its hours (office time) a service gives service_closed with its hours; inside, a
+    ticket."""
+    with office.engine.begin() as conn:
+        conn.execute(
+            t.services.update()
+            .where(t.services.c.id == "vac")
+            .values(hours={"mon-fri": "09:00-18:00"})
+        )
+    office.clock.now = datetime(2026, 3, 10, 5, 30, tzinfo=UTC)  # Tuesday 08:30 in Moscow
+    before = state(office)
+    with pytest.raises(errors.ServiceUnavailable) as raised:
+        issue(office, "vac")
+    assert raised.value.code == "service_closed" and "пн–пт 09:00–18:00" in raised.value.ru
+    assert state(office) == before
+    office.clock.now = datetime(2026, 3, 10, 6, 0, tzinfo=UTC)  # 09:00 in Moscow
+    assert issue(office, "vac")["number"] == "В001"

@@ -1,0 +1,78 @@
+"""Opening hours of a service: `{"mon-thu": "09:00-18:00", "fri": "09:00-13:00,14:00-16:45"}`.
+
+Days not named are closed. Times are the office's local time; a range ends before its end minute.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, time
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_RU = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
+_RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+
+WeeklyHours = dict[int, list[tuple[time, time]]]
+
+
+def parse_hours(spec: Mapping[str, str]) -> WeeklyHours:
+    """The week's open ranges by weekday (0 = Monday); raises ValueError naming the bad part."""
+    week: WeeklyHours = {}
+    for days, ranges in spec.items():
+        for day in _days(days):
+            week.setdefault(day, []).extend(_ranges(ranges))
+    for open_ranges in week.values():
+        open_ranges.sort()
+    return week
+
+
+def _days(text: str) -> list[int]:
+    parts = text.strip().lower().split("-")
+    if len(parts) > 2 or any(p not in DAYS for p in parts):
+        raise ValueError(f"days {text!r}: use mon, tue, … sun or a range such as mon-fri")
+    first, last = DAYS.index(parts[0]), DAYS.index(parts[-1])
+    if last < first:
+        raise ValueError(f"days {text!r}: the range runs backwards")
+    return list(range(first, last + 1))
+
+
+def _ranges(text: str) -> list[tuple[time, time]]:
+    result = []
+    for part in text.split(","):
+        match = _RANGE.match(part.strip())
+        if match is None:
+            raise ValueError(f"hours {part.strip()!r}: use HH:MM-HH:MM")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if not (0 <= h1 <= 23 and 0 <= h2 <= 24 and m1 < 60 and m2 < 60):
+            raise ValueError(f"hours {part.strip()!r}: not a time of day")
+        start = time(h1, m1)
+        end = time(23, 59, 59, 999999) if h2 == 24 else time(h2, m2)
+        if end <= start:
+            raise ValueError(f"hours {part.strip()!r}: ends before it starts")
+        result.append((start, end))
+    return result
+
+
+def is_open(week: WeeklyHours, local: datetime) -> bool:
+    """Whether `local` (the office's local time) falls in an open range."""
+    now = local.time()
+    return any(start <= now < end for start, end in week.get(local.weekday(), []))
+
+
+def describe(week: WeeklyHours) -> str:
+    """A short Russian summary for a visitor: `пн–чт 09:00–18:00; пт 09:00–16:45`.
+
+    Consecutive days with the same hours are written as one span.
+    """
+    spans: list[tuple[int, int, str]] = []
+    for day in sorted(week):
+        text = ", ".join(f"{s:%H:%M}–{e:%H:%M}" for s, e in week[day])
+        if spans and spans[-1][1] == day - 1 and spans[-1][2] == text:
+            spans[-1] = (spans[-1][0], day, text)
+        else:
+            spans.append((day, day, text))
+    return "; ".join(
+        f"{_DAY_RU[first]}{'–' + _DAY_RU[last] if last > first else ''} {text}"
+        for first, last, text in spans
+    )
