@@ -15,6 +15,8 @@ caller should show the ticket on screen (see `hardware.printer.preview`) so that
 
 from __future__ import annotations
 
+from hardware.errors import DeviceError
+
 __all__ = [
     "CoverOpen",
     "PaperOut",
@@ -25,27 +27,11 @@ __all__ = [
 ]
 
 
-class PrinterError(Exception):
+class PrinterError(DeviceError):
     """Root of every printer failure; `message_ru` / `message_en` are for people."""
 
     default_ru = "Ошибка принтера."
     default_en = "Printer error."
-
-    def __init__(
-        self, message_ru: str | None = None, message_en: str | None = None, *, detail: str = ""
-    ) -> None:
-        self.message_ru = message_ru or self.default_ru
-        self.message_en = message_en or self.default_en
-        #: technical cause for the log (an OS error text), never shown to a visitor
-        self.detail = detail
-        super().__init__(self.message_ru)
-
-    def __str__(self) -> str:
-        return self.message_ru
-
-    def message(self, lang: str) -> str:
-        """The message in `lang` ("ru" or "en"); Russian for any other value."""
-        return self.message_en if lang == "en" else self.message_ru
 
 
 class PrinterOffline(PrinterError):

@@ -13,29 +13,16 @@ never a reason to stop.
 
 from __future__ import annotations
 
+from hardware.errors import DeviceError
+
 __all__ = ["AudioUnavailable", "SpeechEngineUnavailable", "SpeechError", "VoiceMissing"]
 
 
-class SpeechError(Exception):
+class SpeechError(DeviceError):
     """Root of speech failures; `message_ru` / `message_en` are for people."""
 
     default_ru = "Ошибка синтеза речи."
     default_en = "Speech synthesis error."
-
-    def __init__(
-        self, message_ru: str | None = None, message_en: str | None = None, *, detail: str = ""
-    ) -> None:
-        self.message_ru = message_ru or self.default_ru
-        self.message_en = message_en or self.default_en
-        self.detail = detail
-        super().__init__(self.message_ru)
-
-    def __str__(self) -> str:
-        return self.message_ru
-
-    def message(self, lang: str) -> str:
-        """The message in `lang` ("ru" or "en"); Russian for any other value."""
-        return self.message_en if lang == "en" else self.message_ru
 
 
 class VoiceMissing(SpeechError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Request
@@ -177,17 +178,31 @@ async def desk_state(container: ContainerDep, principal: OperatorDep) -> m.DeskS
     return await run_in_threadpool(container.queries.desk, principal.office, principal.id)
 
 
-@desk.post("/call-next", response_model=m.DeskState)
-async def call_next(
-    request: Request,
-    container: ContainerDep,
-    principal: OperatorDep,
-    idempotency_key: IdempotencyKeyDep = None,
-) -> JSONResponse:
-    """Call the next visitor by the office's order (404 `queue_empty` when nobody waits)."""
-    return await run_command(
-        request, container, c.CallNext(**_desk(principal)), principal, idempotency_key
-    )
+def _desk_route(path: str, command: Callable[..., c.Command], summary: str) -> None:
+    """A desk command that takes no body: the operator's own workplace is all it needs."""
+
+    async def endpoint(
+        request: Request,
+        container: ContainerDep,
+        principal: OperatorDep,
+        idempotency_key: IdempotencyKeyDep = None,
+    ) -> JSONResponse:
+        return await run_command(
+            request, container, command(**_desk(principal)), principal, idempotency_key
+        )
+
+    name = path.strip("/").replace("-", "_")
+    desk.post(path, response_model=m.DeskState, name=name, description=summary)(endpoint)
+
+
+for _path, _command, _summary in (
+    ("/call-next", c.CallNext, "Call the next visitor by the office's order (404 `queue_empty`)."),
+    ("/recall", c.Recall, "Call the current visitor again (display and voice repeat the call)."),
+    ("/start", c.StartService, "The visitor came: the service starts."),
+    ("/no-show", c.NoShow, "The called visitor did not come."),
+    ("/resume", c.Resume, "Back from a break."),
+):
+    _desk_route(_path, _command, _summary)
 
 
 @desk.post("/call", response_model=m.DeskState)
@@ -205,32 +220,6 @@ async def call_ticket(
     )
 
 
-@desk.post("/recall", response_model=m.DeskState)
-async def recall(
-    request: Request,
-    container: ContainerDep,
-    principal: OperatorDep,
-    idempotency_key: IdempotencyKeyDep = None,
-) -> JSONResponse:
-    """Call the current visitor again (display and voice repeat the call)."""
-    return await run_command(
-        request, container, c.Recall(**_desk(principal)), principal, idempotency_key
-    )
-
-
-@desk.post("/start", response_model=m.DeskState)
-async def start(
-    request: Request,
-    container: ContainerDep,
-    principal: OperatorDep,
-    idempotency_key: IdempotencyKeyDep = None,
-) -> JSONResponse:
-    """The visitor came: the service starts."""
-    return await run_command(
-        request, container, c.StartService(**_desk(principal)), principal, idempotency_key
-    )
-
-
 @desk.post("/finish", response_model=m.DeskState)
 async def finish(
     body: m.FinishRequest,
@@ -243,19 +232,6 @@ async def finish(
     command = c.Finish(**_desk(principal), outcome=body.outcome.value)
     return await run_command(
         request, container, command, principal, idempotency_key, body.model_dump()
-    )
-
-
-@desk.post("/no-show", response_model=m.DeskState)
-async def no_show(
-    request: Request,
-    container: ContainerDep,
-    principal: OperatorDep,
-    idempotency_key: IdempotencyKeyDep = None,
-) -> JSONResponse:
-    """The called visitor did not come."""
-    return await run_command(
-        request, container, c.NoShow(**_desk(principal)), principal, idempotency_key
     )
 
 
@@ -307,19 +283,6 @@ async def pause(
     command = c.Pause(**_desk(principal), reason=body.reason)
     return await run_command(
         request, container, command, principal, idempotency_key, body.model_dump()
-    )
-
-
-@desk.post("/resume", response_model=m.DeskState)
-async def resume(
-    request: Request,
-    container: ContainerDep,
-    principal: OperatorDep,
-    idempotency_key: IdempotencyKeyDep = None,
-) -> JSONResponse:
-    """Back from a break."""
-    return await run_command(
-        request, container, c.Resume(**_desk(principal)), principal, idempotency_key
     )
 
 
