@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from queue_server import __version__
 from queue_server.api import pages, problems, routes, ws
-from queue_server.api.app_events import catch_up, fill_gaps_forever
+from queue_server.api.app_events import catch_up, fill_gaps_forever, housekeep_forever
 from queue_server.api.ratelimit import RateLimit
 from queue_server.bootstrap import Container
 from queue_server.service.relay import PgEventRelay
@@ -33,6 +33,7 @@ def create_app(container: Container) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await catch_up(container)  # the hub starts where each office's log stands
         gap_task = asyncio.create_task(fill_gaps_forever(container))
+        housekeeping_task = asyncio.create_task(housekeep_forever(container))
         relay_task = None
         if container.engine.dialect.name == "postgresql":
             relay = PgEventRelay(container.settings.database_url, container.hub, container.queries)
@@ -40,7 +41,7 @@ def create_app(container: Container) -> FastAPI:
         try:
             yield
         finally:
-            for task in (gap_task, relay_task):
+            for task in (gap_task, housekeeping_task, relay_task):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

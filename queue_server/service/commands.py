@@ -86,6 +86,14 @@ class SignOut(DeskCommand):
 
 
 @dataclass(frozen=True)
+class Housekeep:
+    """Close yesterday: cancel tickets left waiting from an earlier service day, and sign out
+    operators whose sessions have all expired (they went home without logging out)."""
+
+    office: str
+
+
+@dataclass(frozen=True)
 class CancelTicket:
     office: str
     ticket: int
@@ -105,5 +113,6 @@ Command = (
     | Resume
     | SignIn
     | SignOut
+    | Housekeep
     | CancelTicket
 )

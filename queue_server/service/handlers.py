@@ -14,6 +14,8 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel
+
 from queue_protocol.events import EventType, format_utc
 from queue_protocol.models import DeskState, IssuedTicket, TicketView
 from queue_server.domain import errors
@@ -515,6 +517,38 @@ def _refuse_ticket_in_progress(tx: Tx, ticket_id: int, where_ru: str) -> None:
     )
 
 
+class HousekeepingReport(BaseModel):
+    cancelled: list[str]
+    signed_out: list[str]
+
+
+def housekeep(tx: Tx, cmd: c.Housekeep) -> HousekeepingReport:
+    """Cancel waiting tickets of earlier service days; sign out operators without a session."""
+    today = service_day(tx.now, tx.tz)
+    stale = [t for t in tx.repo.waiting(tx.office.id) if service_day(t.issued_at, tx.tz) < today]
+    for ticket in stale:
+        _apply(ticket, Action.CANCEL)
+        tx.repo.save_ticket(ticket)
+        tx.repo.update_open_step(ticket.id, finished_at=tx.now, outcome=Outcome.CANCELLED.value)
+    if stale:
+        tx.emit(
+            EventType.DAY_RESET,
+            {"day": today.isoformat(), "cancelled": [t.number for t in stale]},
+        )
+        tx.queue_touched = True
+    signed_in = tx.repo.operators_signed_in(tx.office.id, tx.now)
+    gone = [
+        op.id
+        for op in tx.repo.operators(tx.office.id)
+        if op.state is not OperatorState.OFFLINE
+        and op.id not in signed_in
+        and op.current_ticket is None
+    ]
+    for op_id in gone:
+        _set_state(tx, op_id, OperatorState.OFFLINE, None, workplace=None)
+    return HousekeepingReport(cancelled=[t.number for t in stale], signed_out=gone)
+
+
 def cancel_ticket(tx: Tx, cmd: c.CancelTicket) -> TicketView:
     ticket = _ticket(tx, cmd.ticket)
     _apply(ticket, Action.CANCEL)
@@ -592,5 +626,6 @@ HANDLERS: dict[type, Callable[[Tx, Any], Any]] = {
     c.Resume: resume,
     c.SignIn: sign_in,
     c.SignOut: sign_out,
+    c.Housekeep: housekeep,
     c.CancelTicket: cancel_ticket,
 }

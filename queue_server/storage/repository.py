@@ -209,6 +209,16 @@ class Repository:
             )
         return result
 
+    def operators_signed_in(self, office: str, now: datetime) -> set[str]:
+        """Operators of `office` holding a session that has not expired."""
+        return set(
+            self.conn.execute(
+                select(t.sessions.c.operator).where(
+                    t.sessions.c.office == office, t.sessions.c.expires_at > now
+                )
+            ).scalars()
+        )
+
     def set_operator(self, operator: str, **values: Any) -> None:
         self.conn.execute(update(t.operators).where(t.operators.c.id == operator).values(**values))
 

@@ -88,3 +88,36 @@ def test_cancel_closes_the_step_as_cancelled(office: Office) -> None:
     with office.engine.connect() as conn:
         outcomes = list(conn.execute(select(t.steps.c.outcome)).scalars())
     assert outcomes == ["cancelled"]
+
+
+def test_housekeeping_closes_yesterday(office: Office) -> None:
+    """Next morning: yesterday's waiting tickets are cancelled with day.reset, and an operator
+    whose session expired is signed out; today's ticket and a live operator stay."""
+    from datetime import UTC, datetime, timedelta
+
+    from queue_server.storage.db import office_transaction
+
+    sign_in(office, "alice", "bob")
+    with office_transaction(office.engine, OFFICE) as conn:
+        conn.execute(
+            t.sessions.insert().values(
+                token_hash="x" * 64,
+                operator="bob",
+                office=OFFICE,
+                workplace=WORKPLACES["bob"],
+                expires_at=datetime(2026, 3, 12, tzinfo=UTC),
+            )
+        )
+    old = issue(office, "reg")
+    office.clock.now += timedelta(days=1)
+    fresh = issue(office, "vac")
+    executed = office.service.execute(c.Housekeep(OFFICE))
+    assert executed.body == {"cancelled": [old["number"]], "signed_out": ["alice"]}
+    assert executed.events[0]["type"] == "day.reset"
+    with office.engine.connect() as conn:
+        statuses = dict(conn.execute(select(t.tickets.c.id, t.tickets.c.status)).all())
+        states = dict(conn.execute(select(t.operators.c.id, t.operators.c.state)).all())
+    assert statuses == {old["id"]: "cancelled", fresh["id"]: "waiting"}
+    assert states["alice"] == "offline" and states["bob"] == "available"
+    again = office.service.execute(c.Housekeep(OFFICE))
+    assert again.events == [] and again.body == {"cancelled": [], "signed_out": []}
