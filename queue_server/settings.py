@@ -19,6 +19,9 @@ class ServerSettings(BaseSettings):
     # How many missed events a reconnecting client may be sent before it gets a snapshot instead.
     max_replay: int = 1000
     log_level: str = "info"
+    # Addresses of reverse proxies whose X-Forwarded-For is trusted (comma-separated, or "*"):
+    # the rate limits then count each visitor's own address, not the proxy's.
+    forwarded_allow_ips: str = "127.0.0.1"
     # Requests per minute and burst per client address: public status pages, and login attempts.
     public_rate_per_minute: float = Field(default=120, gt=0)
     public_rate_burst: int = Field(default=30, ge=1)

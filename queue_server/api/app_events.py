@@ -35,6 +35,11 @@ async def catch_up(container: Container) -> None:
         delivered = hub.delivered(office)
         if delivered is None:
             hub.known_seq(office, seq)  # an office created while the server runs
+        elif seq - delivered > container.settings.max_replay:
+            log.warning(
+                "office %s: %d events behind the log; clients resync", office, seq - delivered
+            )
+            hub.reset(office, seq)
         elif seq > delivered:
             rows = await asyncio.to_thread(
                 container.queries.events_since, office, delivered, seq - delivered

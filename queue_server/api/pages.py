@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from html import escape
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from queue_protocol.models import PublicTicket
 from queue_server.api.deps import ContainerDep
 from queue_server.api.problems import request_lang
-from queue_server.api.ratelimit import limit_public
+from queue_server.api.ratelimit import RateLimited, limit_public
 from queue_server.domain.errors import NotFound
 
 router = APIRouter()
@@ -79,8 +79,8 @@ def _lang(request: Request) -> str:
     return asked if asked in _TEXT else request_lang(request)
 
 
-def _page(lang: str, title: str, body: str, refresh: bool) -> str:
-    meta = f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">' if refresh else ""
+def _page(lang: str, title: str, body: str, refresh: bool, seconds: int = REFRESH_SECONDS) -> str:
+    meta = f'<meta http-equiv="refresh" content="{seconds}">' if refresh else ""
     return (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width,initial-scale=1">{meta}'
@@ -119,14 +119,17 @@ def render_ticket(ticket: PublicTicket, lang: str) -> str:
     return _page(lang, f"{text['title']} {ticket.number}", body, refresh=not final)
 
 
-@router.get(
-    "/t/{token}",
-    response_class=HTMLResponse,
-    include_in_schema=False,
-    dependencies=[Depends(limit_public)],
-)
+@router.get("/t/{token}", response_class=HTMLResponse, include_in_schema=False)
 async def ticket_page(token: str, request: Request, container: ContainerDep) -> HTMLResponse:
     lang = _lang(request)
+    try:
+        await limit_public(request)
+    except RateLimited as exc:
+        # Still a page that refreshes itself: a phone behind a shared address keeps following.
+        wait = exc.retry_after
+        body = f'<div class="card"><div class="state waiting">{exc.message(lang)}</div></div>'
+        page = _page(lang, _TEXT[lang]["title"], body, refresh=True, seconds=wait)
+        return HTMLResponse(page, 429, headers={"Retry-After": str(wait)})
     try:
         ticket = await run_in_threadpool(container.queries.public_ticket, token)
     except NotFound:

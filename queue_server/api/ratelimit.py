@@ -22,6 +22,14 @@ class RateLimited(DomainError):
     code = "rate_limited"
     status = 429
 
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"Слишком много запросов: повторите через {retry_after} с",
+            f"Too many requests: try again in {retry_after} s",
+            retry_after=retry_after,
+        )
+        self.retry_after = retry_after
+
 
 class RateLimit:
     """Allow `burst` requests at once and `per_minute` on average per client address."""
@@ -43,11 +51,7 @@ class RateLimit:
             tokens = min(self.burst, tokens + (now - since) * self.rate)
             if tokens < 1.0:
                 wait = math.ceil((1.0 - tokens) / self.rate)
-                raise RateLimited(
-                    f"Слишком много запросов: повторите через {wait} с",
-                    f"Too many requests: try again in {wait} s",
-                    retry_after=wait,
-                )
+                raise RateLimited(wait)
             if len(self._buckets) >= MAX_TRACKED:
                 self._buckets.clear()
             self._buckets[key] = (tokens - 1.0, now)

@@ -44,7 +44,7 @@ def _ranges(text: str) -> list[tuple[time, time]]:
         if match is None:
             raise ValueError(f"hours {part.strip()!r}: use HH:MM-HH:MM")
         h1, m1, h2, m2 = (int(g) for g in match.groups())
-        if not (0 <= h1 <= 23 and 0 <= h2 <= 24 and m1 < 60 and m2 < 60):
+        if not (0 <= h1 <= 23 and 0 <= h2 <= 24 and m1 < 60 and m2 < 60) or (h2 == 24 and m2):
             raise ValueError(f"hours {part.strip()!r}: not a time of day")
         start = time(h1, m1)
         end = time(23, 59, 59, 999999) if h2 == 24 else time(h2, m2)

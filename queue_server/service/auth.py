@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, select, update
 
 from queue_server.domain.errors import DomainError
 from queue_server.service.bus import Clock, Executed, QueueService, utc_now
@@ -126,22 +126,13 @@ class Auth:
             _hasher.verify(row.password_hash, password)
         except (VerificationError, InvalidHashError):
             raise AuthError("bad_credentials", *_BAD_CREDENTIALS) from None
-        executed = self.service.execute(SignIn(row.office, login, workplace))
         token = new_token()
-        now = self.clock()
-        with self.engine.begin() as conn:
-            conn.execute(delete(t.sessions).where(t.sessions.c.expires_at < now))
-            conn.execute(
-                insert(t.sessions).values(
-                    token_hash=token_hash(token),
-                    operator=login,
-                    office=row.office,
-                    workplace=workplace,
-                    expires_at=now + OPERATOR_TOKEN_TTL,
-                )
-            )
+        expires_at = self.clock() + OPERATOR_TOKEN_TTL
+        executed = self.service.execute(
+            SignIn(row.office, login, workplace, token_hash(token), expires_at)
+        )
         principal = Principal("operator", login, row.office, tuple(row.roles), workplace)
-        return LoginResult(token, now + OPERATOR_TOKEN_TTL, principal, row.name, executed)
+        return LoginResult(token, expires_at, principal, row.name, executed)
 
     def revoke(self, token: str | None) -> None:
         """The operator token stops working (logout)."""

@@ -99,9 +99,13 @@ class QueueService:
         with self._lock(command.office):
             try:
                 return self._execute(command, idempotency)
-            except BaseException:
-                # Handlers may have changed cached objects before failing: forget them.
-                self._caches.pop(command.office, None)
+            except BaseException as exc:
+                # A refusal raised before any write left the cache as it was (handlers check
+                # everything before they change a ticket or an operator); anything else may have
+                # changed cached objects that the rollback did not restore: forget them.
+                cache = self._caches.get(command.office)
+                if cache is not None and (cache.written or not isinstance(exc, errors.DomainError)):
+                    del self._caches[command.office]
                 raise
 
     def _execute(self, command: c.Command, idempotency: Idempotency | None) -> Executed:
@@ -127,6 +131,7 @@ class QueueService:
             cache = self._caches.get(office.id)
             if cache is None or cache.seq != office.seq:
                 cache = self._caches[office.id] = OfficeCache(office.id, office.seq)
+            cache.written = False
             repo = CachedRepository(conn, cache)
             tx = Tx(repo=repo, office=office, now=now, status_url=self.status_url)
             result: BaseModel = handler(tx, command)

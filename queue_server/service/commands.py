@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,14 @@ class Resume(DeskCommand):
 
 @dataclass(frozen=True)
 class SignIn(DeskCommand):
-    """The operator takes the workplace (after login): available, nothing at the desk."""
+    """The operator takes the workplace (after login): available, nothing at the desk.
+
+    With a session (the hash of a new token and its expiry) the session is opened in the same
+    transaction, so nothing can see the operator signed in without one.
+    """
+
+    session_token_hash: str | None = None
+    session_expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -492,6 +492,15 @@ def sign_in(tx: Tx, cmd: c.SignIn) -> DeskState:
     for other in others:
         _set_state(tx, other.id, OperatorState.OFFLINE, None, workplace=None)
     tx.repo.set_operator(cmd.operator, workplace=cmd.workplace)
+    if cmd.session_token_hash is not None and cmd.session_expires_at is not None:
+        tx.repo.open_session(
+            cmd.session_token_hash,
+            cmd.operator,
+            tx.office.id,
+            cmd.workplace,
+            cmd.session_expires_at,
+            tx.now,
+        )
     if row.state == OperatorState.OFFLINE.value or row.workplace != cmd.workplace:
         _set_state(tx, cmd.operator, OperatorState.AVAILABLE, None)
     current = tx.repo.ticket(tx.office.id, row.current_ticket) if row.current_ticket else None
@@ -518,24 +527,35 @@ def _refuse_ticket_in_progress(tx: Tx, ticket_id: int, where_ru: str) -> None:
 
 
 class HousekeepingReport(BaseModel):
-    cancelled: list[str]
+    closed: list[str]
     signed_out: list[str]
 
 
 def housekeep(tx: Tx, cmd: c.Housekeep) -> HousekeepingReport:
-    """Cancel waiting tickets of earlier service days; sign out operators without a session."""
+    """Close earlier service days: their waiting tickets are cancelled and their called (never
+    started) tickets are no-shows; operators without a live session are signed out. A ticket
+    still being served is left to its operator."""
     today = service_day(tx.now, tx.tz)
     stale = [t for t in tx.repo.waiting(tx.office.id) if service_day(t.issued_at, tx.tz) < today]
     for ticket in stale:
         _apply(ticket, Action.CANCEL)
         tx.repo.save_ticket(ticket)
         tx.repo.update_open_step(ticket.id, finished_at=tx.now, outcome=Outcome.CANCELLED.value)
-    if stale:
-        tx.emit(
-            EventType.DAY_RESET,
-            {"day": today.isoformat(), "cancelled": [t.number for t in stale]},
-        )
-        tx.queue_touched = True
+    # A visitor called yesterday and never started is gone: a no-show, and the desk is free.
+    for op in tx.repo.operators(tx.office.id):
+        current = tx.repo.ticket(tx.office.id, op.current_ticket) if op.current_ticket else None
+        if (
+            current is not None
+            and current.status is TicketStatus.CALLED
+            and current.called_at is not None
+            and service_day(current.called_at, tx.tz) < today
+        ):
+            _apply(current, Action.NO_SHOW)
+            tx.repo.save_ticket(current)
+            tx.repo.update_open_step(current.id, finished_at=tx.now, outcome=Outcome.NO_SHOW.value)
+            _release(tx, op)
+            tx.emit(EventType.TICKET_NO_SHOW, _ticket_event(tx, current))
+            stale.append(current)
     signed_in = tx.repo.operators_signed_in(tx.office.id, tx.now)
     gone = [
         op.id
@@ -546,7 +566,13 @@ def housekeep(tx: Tx, cmd: c.Housekeep) -> HousekeepingReport:
     ]
     for op_id in gone:
         _set_state(tx, op_id, OperatorState.OFFLINE, None, workplace=None)
-    return HousekeepingReport(cancelled=[t.number for t in stale], signed_out=gone)
+    if stale:
+        tx.emit(
+            EventType.DAY_RESET,
+            {"day": today.isoformat(), "closed": [t.number for t in stale]},
+        )
+        tx.queue_touched = True
+    return HousekeepingReport(closed=[t.number for t in stale], signed_out=gone)
 
 
 def cancel_ticket(tx: Tx, cmd: c.CancelTicket) -> TicketView:
@@ -564,7 +590,7 @@ def cancel_ticket(tx: Tx, cmd: c.CancelTicket) -> TicketView:
 
 def issue_ticket(tx: Tx, cmd: c.IssueTicket) -> IssuedTicket:
     service = tx.service(cmd.service)
-    if service.hours:
+    if service.hours is not None:
         week = parse_hours(service.hours)
         if not is_open(week, tx.now.astimezone(tx.tz)):
             name = service.name.get("ru", service.id)

@@ -93,6 +93,19 @@ class EventHub:
         if stream.pending:
             log.debug("office %s: holding %d early events", office, len(stream.pending))
 
+    def reset(self, office: str, seq: int) -> None:
+        """Start over at `seq`: every subscriber of `office` is closed and will reconnect for a
+        snapshot (used when the hub fell too far behind the log to replay it)."""
+        stream = self._stream(office)
+        stream.delivered = seq
+        stream.pending.clear()
+        for subscriber in list(stream.subscribers):
+            subscriber.dropped = True
+            stream.subscribers.discard(subscriber)
+            while not subscriber.queue.empty():
+                subscriber.queue.get_nowait()
+            subscriber.queue.put_nowait(None)
+
     def gap(self, office: str) -> tuple[int, int] | None:
         """The missing seq range (first, last) while events wait for earlier ones, else None."""
         stream = self._stream(office)

@@ -64,7 +64,7 @@ class QueueQueries:
                         max_wait_minutes=s.max_wait_minutes,
                         kiosk=s.kiosk,
                         hours=s.hours,
-                        open_now=not s.hours
+                        open_now=s.hours is None
                         or is_open(parse_hours(s.hours), tx.now.astimezone(tx.tz)),
                     )
                     for s in tx.services.values()

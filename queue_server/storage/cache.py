@@ -46,6 +46,9 @@ class OfficeCache:
     waiting: dict[int, Ticket] = field(default_factory=dict)
     at_desk: dict[int, Ticket] = field(default_factory=dict)
     durations: dict[str, list[float]] | None = None
+    # Set by every write through the cache in the current transaction: a failure after one means
+    # the cached objects may no longer match the database.
+    written: bool = False
 
 
 class CachedRepository(Repository):
@@ -155,6 +158,7 @@ class CachedRepository(Repository):
     # -- writes (through to the database, then into the cache) ---------------------------------
 
     def set_operator(self, operator: str, **values: Any) -> None:
+        self.cache.written = True
         super().set_operator(operator, **values)
         cache = self._ready()
         row = cache.operator_rows.get(operator)
@@ -164,6 +168,7 @@ class CachedRepository(Repository):
     def insert_ticket(
         self, office: str, day: str, ticket: Ticket, lang: str, public_token: str
     ) -> int:
+        self.cache.written = True
         ticket_id = super().insert_ticket(office, day, ticket, lang, public_token)
         if office == self.cache.office:
             self._ready()
@@ -172,11 +177,13 @@ class CachedRepository(Repository):
         return ticket_id
 
     def save_ticket(self, ticket: Ticket) -> None:
+        self.cache.written = True
         super().save_ticket(ticket)
         self._ready()
         self._place(ticket)
 
     def update_open_step(self, ticket: int, **values: Any) -> None:
+        self.cache.written = True
         super().update_open_step(ticket, **values)
         if "finished_at" in values:
             self.cache.durations = None  # a finished step changes the recent durations
@@ -184,6 +191,7 @@ class CachedRepository(Repository):
     def append_events(
         self, office: str, items: Sequence[tuple[str, Mapping[str, Any]]], at: datetime
     ) -> list[dict[str, Any]]:
+        self.cache.written = True
         rows = super().append_events(office, items, at)
         if rows and office == self.cache.office:
             self.cache.seq = int(rows[-1]["seq"])

@@ -209,6 +209,27 @@ class Repository:
             )
         return result
 
+    def open_session(
+        self,
+        token_hash: str,
+        operator: str,
+        office: str,
+        workplace: str,
+        expires_at: datetime,
+        now: datetime,
+    ) -> None:
+        """Store a login session (and forget the expired ones)."""
+        self.conn.execute(delete(t.sessions).where(t.sessions.c.expires_at < now))
+        self.conn.execute(
+            insert(t.sessions).values(
+                token_hash=token_hash,
+                operator=operator,
+                office=office,
+                workplace=workplace,
+                expires_at=expires_at,
+            )
+        )
+
     def operators_signed_in(self, office: str, now: datetime) -> set[str]:
         """Operators of `office` holding a session that has not expired."""
         return set(

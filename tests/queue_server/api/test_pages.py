@@ -48,3 +48,16 @@ async def test_unknown_token_page_is_a_clear_404(api: tuple[httpx.AsyncClient, O
     client, _ = api
     page = await client.get("/t/not-a-ticket")
     assert page.status_code == 404 and "Талон не найден" in page.text
+
+
+async def test_rate_limited_page_keeps_refreshing(api: tuple[httpx.AsyncClient, Office]) -> None:
+    """Past the limit the status page is still HTML that refreshes itself after Retry-After."""
+    client, _ = api
+    token = await _issue(client)
+    for _ in range(30):
+        assert (await client.get(f"/t/{token}")).status_code == 200
+    page = await client.get(f"/t/{token}")
+    assert page.status_code == 429 and page.headers["content-type"].startswith("text/html")
+    wait = page.headers["retry-after"]
+    assert f'http-equiv="refresh" content="{wait}"' in page.text
+    assert "Слишком много запросов" in page.text

@@ -54,3 +54,11 @@ def test_summary_for_visitors() -> None:
 def test_summary_joins_days_with_the_same_hours() -> None:
     """Monday to Thursday with the same hours read as one span."""
     assert describe(WEEK) == "пн–чт 09:00–18:00; пт 09:00–13:00, 14:00–16:45"
+
+
+def test_past_midnight_and_empty_week() -> None:
+    """24:00 means midnight, 24:59 is refused, and an empty week is closed every day."""
+    assert is_open(parse_hours({"sat": "20:00-24:00"}), datetime(2026, 3, 14, 23, 59))
+    with pytest.raises(ValueError, match="not a time"):
+        parse_hours({"sat": "20:00-24:59"})
+    assert not is_open(parse_hours({}), datetime(2026, 3, 9, 12, 0))

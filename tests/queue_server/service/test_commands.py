@@ -268,3 +268,17 @@ def test_closed_service_refuses_tickets_and_says_when_it_opens(office: Office) -
     assert state(office) == before
     office.clock.now = datetime(2026, 3, 10, 6, 0, tzinfo=UTC)  # 09:00 in Moscow
     assert issue(office, "vac")["number"] == "В001"
+
+
+def test_a_refusal_keeps_the_office_memory(office: Office) -> None:
+    """Call-next on an empty queue is refused without dropping what the server keeps in memory of
+    the office; a later issue and call still agree with the database."""
+    sign_in(office, "alice")
+    with pytest.raises(errors.QueueEmpty):
+        office.service.execute(c.CallNext(**desk("alice")))
+    kept = office.service._caches[OFFICE]
+    with pytest.raises(errors.QueueEmpty):
+        office.service.execute(c.CallNext(**desk("alice")))
+    assert office.service._caches[OFFICE] is kept
+    ticket = issue(office)
+    assert office.service.execute(c.CallNext(**desk("alice"))).body["ticket"]["id"] == ticket["id"]

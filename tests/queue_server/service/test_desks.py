@@ -91,8 +91,9 @@ def test_cancel_closes_the_step_as_cancelled(office: Office) -> None:
 
 
 def test_housekeeping_closes_yesterday(office: Office) -> None:
-    """Next morning: yesterday's waiting tickets are cancelled with day.reset, and an operator
-    whose session expired is signed out; today's ticket and a live operator stay."""
+    """Next morning: yesterday's waiting ticket is cancelled, yesterday's called one is a no-show
+    that frees its desk (day.reset), an operator whose session expired is signed out; today's
+    ticket and a live operator stay."""
     from datetime import UTC, datetime, timedelta
 
     from queue_server.storage.db import office_transaction
@@ -108,16 +109,33 @@ def test_housekeeping_closes_yesterday(office: Office) -> None:
                 expires_at=datetime(2026, 3, 12, tzinfo=UTC),
             )
         )
+    called = issue(office, "vac")
+    office.service.execute(c.CallNext(**desk("bob")))
     old = issue(office, "reg")
     office.clock.now += timedelta(days=1)
     fresh = issue(office, "vac")
     executed = office.service.execute(c.Housekeep(OFFICE))
-    assert executed.body == {"cancelled": [old["number"]], "signed_out": ["alice"]}
-    assert executed.events[0]["type"] == "day.reset"
+    assert executed.body == {
+        "closed": [old["number"], called["number"]],
+        "signed_out": ["alice"],
+    }
+    assert "day.reset" in [e["type"] for e in executed.events]
     with office.engine.connect() as conn:
         statuses = dict(conn.execute(select(t.tickets.c.id, t.tickets.c.status)).all())
-        states = dict(conn.execute(select(t.operators.c.id, t.operators.c.state)).all())
-    assert statuses == {old["id"]: "cancelled", fresh["id"]: "waiting"}
-    assert states["alice"] == "offline" and states["bob"] == "available"
+        operators = {r.id: r for r in conn.execute(select(t.operators))}
+    assert statuses == {called["id"]: "no_show", old["id"]: "cancelled", fresh["id"]: "waiting"}
+    assert operators["alice"].state == "offline"
+    assert operators["bob"].state == "available" and operators["bob"].current_ticket is None
     again = office.service.execute(c.Housekeep(OFFICE))
-    assert again.events == [] and again.body == {"cancelled": [], "signed_out": []}
+    assert again.events == [] and again.body == {"closed": [], "signed_out": []}
+
+
+def test_login_opens_its_session_in_the_sign_in_transaction(office: Office) -> None:
+    """The session is written with the sign-in itself, so housekeeping can never see the operator
+    signed in without one (and sign them out)."""
+    result = office.auth.login("alice", "secret1", WORKPLACES["alice"])
+    assert result.executed.events[0]["type"] == "operator.status"
+    with office.engine.connect() as conn:
+        sessions = list(conn.execute(select(t.sessions.c.operator, t.sessions.c.workplace)))
+    assert [tuple(s) for s in sessions] == [("alice", WORKPLACES["alice"])]
+    assert office.service.execute(c.Housekeep(OFFICE)).body["signed_out"] == []

@@ -1,0 +1,50 @@
+"""The event hub: order, duplicates, gaps, slow subscribers, reset."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from queue_server.service.hub import EventHub
+
+
+def event(seq: int) -> dict[str, Any]:
+    return {"office": "o", "seq": seq, "type": "ticket.issued", "data": {}}
+
+
+def drain(hub: EventHub, subscriber: Any) -> list[int | None]:
+    items = []
+    while not subscriber.queue.empty():
+        item = subscriber.queue.get_nowait()
+        items.append(None if item is None else item[0])
+    return items
+
+
+@pytest.fixture
+def hub() -> EventHub:
+    return EventHub(json.dumps)
+
+
+def test_out_of_order_events_are_held_until_the_gap_fills(hub: EventHub) -> None:
+    """7 before 6 waits; once 6 arrives both go out in order; a repeat of 6 is dropped."""
+    hub.known_seq("o", 5)
+    subscriber = hub.subscribe("o")
+    hub.publish("o", [event(7)])
+    assert drain(hub, subscriber) == [] and hub.gap("o") == (6, 6)
+    hub.publish("o", [event(6)])
+    hub.publish("o", [event(6)])
+    assert drain(hub, subscriber) == [6, 7] and hub.gap("o") is None
+
+
+def test_reset_closes_subscribers_and_starts_over(hub: EventHub) -> None:
+    """After a reset the old subscribers get the close marker and later events start past seq."""
+    hub.known_seq("o", 1)
+    subscriber = hub.subscribe("o")
+    hub.publish("o", [event(2)])
+    hub.reset("o", 5000)
+    assert drain(hub, subscriber) == [None] and hub.subscriber_count("o") == 0
+    fresh = hub.subscribe("o")
+    hub.publish("o", [event(4000), event(5001)])
+    assert drain(hub, fresh) == [5001]
