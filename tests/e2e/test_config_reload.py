@@ -10,8 +10,8 @@ import pytest
 from websockets.sync.client import connect as ws_connect
 
 from tests.e2e.api import TIMEOUT, bearer, client, ws_url
-from tests.helpers.office import DISPLAY_TOKEN, KIOSK_TOKEN, OFFICE_YAML
-from tests.helpers.server_process import ServerProcess
+from tests.helpers.office import DISPLAY_TOKEN, KIOSK_TOKEN
+from tests.helpers.server_process import ServerProcess, live_office_yaml
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +35,8 @@ def test_config_applied_by_another_process_reaches_clients_and_the_queue(
             )
             assert first.status_code == 201
             config = server.workdir / "changed.yaml"
-            config.write_text(OFFICE_YAML.replace("workplaces:", NEW_SERVICE, 1), encoding="utf-8")
+            changed = live_office_yaml().replace("workplaces:", NEW_SERVICE, 1)
+            config.write_text(changed, encoding="utf-8")
             subprocess.run(
                 [
                     sys.executable,

@@ -7,12 +7,25 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
 from tests.helpers.office import OFFICE_YAML
 
 STARTUP_TIMEOUT = 30.0
+
+
+def live_office_yaml(now: datetime | None = None) -> str:
+    """The test office in a time zone where it is about noon now.
+
+    A real server uses the real clock, and numbers restart at the office's midnight: with the
+    office near noon, a test run never sees the service day change under it.
+    """
+    now = now or datetime.now(UTC)
+    offset = max(-12, min(14, 12 - now.hour))  # hours east of UTC
+    zone = "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"  # POSIX signs are inverted
+    return OFFICE_YAML.replace("timezone: Europe/Moscow", f"timezone: {zone}", 1)
 
 
 class ServerProcess:
@@ -29,7 +42,7 @@ class ServerProcess:
 
     def apply_test_office(self) -> None:
         config = self.workdir / "office.yaml"
-        config.write_text(OFFICE_YAML, encoding="utf-8")
+        config.write_text(live_office_yaml(), encoding="utf-8")
         subprocess.run(
             [
                 sys.executable,
