@@ -14,6 +14,7 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from queue_server.domain.model import (
     Operator,
@@ -26,6 +27,7 @@ from queue_server.domain.model import (
 from queue_server.domain.order import Band, OrderKey, call_order, is_eligible, order_key
 
 RECENT_STEPS = 20
+_MINUTE = timedelta(minutes=1)
 _URGENT = int(Band.URGENT)
 _REGULAR = int(Band.REGULAR)
 
@@ -36,9 +38,11 @@ def expected_minutes(recent: Sequence[float], configured: float) -> float:
     return statistics.median(sample) if sample else configured
 
 
-@dataclass(frozen=True)
-class Position:
-    """Where a ticket stands: people ahead and the estimated minutes until it is called."""
+class Position(NamedTuple):
+    """Where a ticket stands: people ahead and the estimated minutes until it is called.
+
+    A named tuple: one is made per waiting ticket on every command, so it must be cheap.
+    """
 
     ahead: int
     minutes: int | None
@@ -46,15 +50,11 @@ class Position:
 
 @dataclass
 class _Line:
-    """Tickets of one service kept in order by (due, id); `start` skips the taken head."""
+    """Tickets of one service in order by (due, id); a line is only ever taken from its head,
+    so `start` is the head and everything before it has been taken."""
 
     tickets: list[Ticket] = field(default_factory=list)
     start: int = 0
-
-    def head(self, taken: set[int]) -> Ticket | None:
-        while self.start < len(self.tickets) and self.tickets[self.start].id in taken:
-            self.start += 1
-        return self.tickets[self.start] if self.start < len(self.tickets) else None
 
 
 @dataclass
@@ -80,7 +80,6 @@ class _Replay:
     def __init__(self, tickets: Iterable[Ticket], rules: Mapping[str, ServiceRule]) -> None:
         self.rules = rules
         self.lines: dict[str, _ServiceLines] = {}
-        self.taken: set[int] = set()
         for ticket in sorted(tickets, key=lambda t: (t.due_at, t.id)):
             lines = self.lines.get(ticket.service)
             if lines is None:
@@ -95,37 +94,39 @@ class _Replay:
                 lines.regular.tickets.append(ticket)
 
     def take(self, op: Operator, now: datetime) -> Ticket | None:
-        """The ticket `op` takes at `now` (the same as `order.next_for`), marked as taken."""
+        """The ticket `op` takes at `now` (the same as `order.next_for`), removed from the lines."""
         best: Ticket | None = None
         best_key: OrderKey | None = None
-        taken = self.taken
+        best_line: _Line | None = None  # None when the best is a special ticket
         for service, level in op.levels.items():
             lines = self.lines.get(service)
             if lines is None:
                 continue
             # Plain heads are always eligible and their key is known without `band_and_due`.
-            head = lines.priority.head(taken)
-            if head is not None:
+            line = lines.priority
+            if line.start < len(line.tickets):
+                head = line.tickets[line.start]
                 key: OrderKey = (level, _URGENT, head.due_at, head.id)
                 if best_key is None or key < best_key:
-                    best, best_key = head, key
-            head = lines.regular.head(taken)
-            if head is not None:
+                    best, best_key, best_line = head, key, line
+            line = lines.regular
+            if line.start < len(line.tickets):
+                head = line.tickets[line.start]
                 late = lines.max_wait is not None and now - head.due_at > lines.max_wait
                 key = (level, _URGENT if late else _REGULAR, head.due_at, head.id)
                 if best_key is None or key < best_key:
-                    best, best_key = head, key
+                    best, best_key, best_line = head, key, line
             for ticket in lines.special:
-                if ticket.id in taken or not is_eligible(ticket, op, now):
+                if not is_eligible(ticket, op, now):
                     continue
                 key = order_key(ticket, op, self.rules, now)
                 if best_key is None or key < best_key:
-                    best, best_key = ticket, key
+                    best, best_key, best_line = ticket, key, None
         if best is not None:
-            taken.add(best.id)
-            special = self.lines[best.service].special
-            if best in special:
-                special.remove(best)
+            if best_line is not None:
+                best_line.start += 1
+            else:
+                self.lines[best.service].special.remove(best)
         return best
 
     def next_release(self, op: Operator, after: datetime) -> datetime | None:
@@ -210,5 +211,4 @@ def _minutes_for(
 
 
 def _ceil_minutes(delta: timedelta) -> int:
-    seconds = max(0.0, delta.total_seconds())
-    return int(-(-seconds // 60))
+    return max(0, -(-delta // _MINUTE))
