@@ -3,14 +3,15 @@
 Hierarchy::
 
     DomainError
-    ├── NotFound            (unknown office, service, ticket, operator, workplace)
+    ├── CodedError          a family whose code is given when raised
+    │   ├── NotFound            (unknown office, service, ticket, operator, workplace)
+    │   └── ServiceUnavailable  the service is closed or its daily limit is reached
     ├── QueueEmpty          nothing waits that this operator may call
     ├── InvalidTransition   the ticket's state does not allow the command
     ├── NoCurrentTicket     the desk has no called or serving ticket
     ├── TicketInProgress    the desk must finish its current ticket first
     ├── NotServedHere       the operator does not serve the ticket's service
-    ├── OperatorPaused      a paused operator cannot call
-    └── ServiceUnavailable  the service is closed or its daily limit is reached
+    └── OperatorPaused      a paused operator cannot call
 
 The API maps `code` to the problem JSON and the HTTP status; nothing changed when one is raised.
 """
@@ -35,13 +36,17 @@ class DomainError(Exception):
         return self.en if lang == "en" else self.ru
 
 
-class NotFound(DomainError):
-    code = "not_found"
-    status = 404
+class CodedError(DomainError):
+    """A family of refusals sharing an HTTP status, each with its own code given when raised."""
 
     def __init__(self, code: str, ru: str, en: str, **extra: object) -> None:
         super().__init__(ru, en, **extra)
         self.code = code
+
+
+class NotFound(CodedError):
+    code = "not_found"
+    status = 404
 
 
 class QueueEmpty(DomainError):
@@ -74,10 +79,6 @@ class OperatorPaused(DomainError):
     status = 409
 
 
-class ServiceUnavailable(DomainError):
+class ServiceUnavailable(CodedError):
     code = "service_closed"
     status = 409
-
-    def __init__(self, code: str, ru: str, en: str, **extra: object) -> None:
-        super().__init__(ru, en, **extra)
-        self.code = code

@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, select, update
 
-from queue_server.domain.errors import DomainError
+from queue_server.domain.errors import CodedError, DomainError
 from queue_server.service.bus import Clock, Executed, QueueService, utc_now
 from queue_server.service.commands import SignIn
 from queue_server.storage import tables as t
@@ -23,15 +23,11 @@ OPERATOR_TOKEN_TTL = timedelta(hours=12)
 _hasher = PasswordHasher()
 
 
-class AuthError(DomainError):
+class AuthError(CodedError):
     """A missing, unknown or expired credential (HTTP 401)."""
 
     code = "unauthorized"
     status = 401
-
-    def __init__(self, code: str, ru: str, en: str) -> None:
-        super().__init__(ru, en)
-        self.code = code
 
 
 class Forbidden(DomainError):
