@@ -70,6 +70,8 @@ async def serve_socket(websocket: WebSocket, container: Container) -> None:
     except AuthError as exc:
         await _refuse(websocket, exc.code, exc.en, CLOSE_UNAUTHORIZED)
         return
+    if principal.kind != "operator":
+        await run_in_threadpool(container.auth.touch_device, principal.id)
     office = principal.office
     hub = container.hub
     subscriber = hub.subscribe(office)

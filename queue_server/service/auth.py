@@ -74,6 +74,7 @@ class LoginResult:
 
 
 KNOWN_TOKEN_SECONDS = 10.0
+DEVICE_SEEN_SECONDS = 60.0
 KNOWN_TOKENS_MAX = 10_000
 
 
@@ -110,6 +111,7 @@ class Auth:
         # Tokens checked lately: most requests then need no database read. A token revoked or a
         # device replaced by another process stops working within KNOWN_TOKEN_SECONDS.
         self._known: dict[str, _Known] = {}
+        self._touched: dict[str, float] = {}
 
     def login(self, login: str, password: str, workplace: str) -> LoginResult:
         """Check the password, put the operator at `workplace`, return a new token."""
@@ -180,6 +182,11 @@ class Auth:
         ), None
 
     def touch_device(self, device_id: str) -> None:
+        """Record that a device connected (at most once a minute per device and process)."""
+        now = self.monotonic()
+        if now - self._touched.get(device_id, -DEVICE_SEEN_SECONDS) < DEVICE_SEEN_SECONDS:
+            return
+        self._touched[device_id] = now
         with self.engine.begin() as conn:
             conn.execute(
                 update(t.devices).where(t.devices.c.id == device_id).values(last_seen=self.clock())

@@ -121,3 +121,29 @@ def test_device_add_prints_a_token_that_authenticates(
     MONOTONIC[0] += KNOWN_TOKEN_SECONDS + 1
     with pytest.raises(AuthError):
         auth.authenticate(first)
+
+
+def test_device_last_seen_is_recorded_once_a_minute(db: Path, auth: Auth) -> None:
+    """touch_device writes last_seen, and again only after a minute has passed."""
+    from sqlalchemy import select
+
+    from queue_server.service.auth import DEVICE_SEEN_SECONDS
+    from queue_server.storage import tables as t
+
+    def last_seen() -> object:
+        with auth.engine.connect() as conn:
+            return conn.execute(
+                select(t.devices.c.last_seen).where(t.devices.c.id == "display-1")
+            ).scalar_one()
+
+    assert last_seen() is None
+    auth.touch_device("display-1")
+    first = last_seen()
+    assert first is not None
+    with auth.engine.begin() as conn:
+        conn.execute(t.devices.update().values(last_seen=None))
+    auth.touch_device("display-1")
+    assert last_seen() is None  # within the minute: no write
+    MONOTONIC[0] += DEVICE_SEEN_SECONDS
+    auth.touch_device("display-1")
+    assert last_seen() is not None
