@@ -116,7 +116,8 @@ def ticket_view(ticket: Ticket, lang: str = "ru") -> TicketView:
     )
 
 
-def _ticket_event(tx: Tx, ticket: Ticket, **extra: Any) -> dict[str, Any]:
+def ticket_payload(tx: Tx, ticket: Ticket, **extra: Any) -> dict[str, Any]:
+    """A ticket as events and the snapshot carry it: number as spoken, where it is called."""
     data: dict[str, Any] = {
         "id": ticket.id,
         "number": ticket.number,
@@ -233,7 +234,7 @@ def _call(tx: Tx, op: Operator, ticket: Ticket) -> DeskState:
         ticket.id, operator=op.id, workplace=op.workplace, called_at=tx.now, calls=1
     )
     tx.repo.set_operator(op.id, current_ticket=ticket.id, busy_since=tx.now)
-    tx.emit(EventType.TICKET_CALLED, _ticket_event(tx, ticket))
+    tx.emit(EventType.TICKET_CALLED, ticket_payload(tx, ticket))
     tx.queue_touched = True
     return _desk_state(tx, op.id, ticket)
 
@@ -299,7 +300,7 @@ def recall(tx: Tx, cmd: c.Recall) -> DeskState:
     ticket.calls += 1
     tx.repo.save_ticket(ticket)
     tx.repo.update_open_step(ticket.id, calls=ticket.calls)
-    tx.emit(EventType.TICKET_RECALLED, _ticket_event(tx, ticket))
+    tx.emit(EventType.TICKET_RECALLED, ticket_payload(tx, ticket))
     return _desk_state(tx, op.id, ticket)
 
 
@@ -311,7 +312,7 @@ def start_service(tx: Tx, cmd: c.StartService) -> DeskState:
     tx.repo.save_ticket(ticket)
     tx.repo.update_open_step(ticket.id, started_at=tx.now)
     tx.repo.set_operator(op.id, busy_since=tx.now)
-    tx.emit(EventType.TICKET_STARTED, _ticket_event(tx, ticket))
+    tx.emit(EventType.TICKET_STARTED, ticket_payload(tx, ticket))
     return _desk_state(tx, op.id, ticket)
 
 
@@ -327,7 +328,7 @@ def finish(tx: Tx, cmd: c.Finish) -> DeskState:
     tx.repo.save_ticket(ticket)
     tx.repo.update_open_step(ticket.id, finished_at=tx.now, outcome=outcome.value)
     _release(tx, op)
-    tx.emit(EventType.TICKET_FINISHED, _ticket_event(tx, ticket, outcome=outcome.value))
+    tx.emit(EventType.TICKET_FINISHED, ticket_payload(tx, ticket, outcome=outcome.value))
     tx.emit(
         EventType.RATING_REQUESTED,
         {
@@ -349,7 +350,7 @@ def no_show(tx: Tx, cmd: c.NoShow) -> DeskState:
     tx.repo.save_ticket(ticket)
     tx.repo.update_open_step(ticket.id, finished_at=tx.now, outcome=Outcome.NO_SHOW.value)
     _release(tx, op)
-    tx.emit(EventType.TICKET_NO_SHOW, _ticket_event(tx, ticket))
+    tx.emit(EventType.TICKET_NO_SHOW, ticket_payload(tx, ticket))
     tx.queue_touched = True
     return _desk_state(tx, op.id, None, Outcome.NO_SHOW.value)
 
@@ -379,7 +380,7 @@ def return_to_queue(tx: Tx, cmd: c.ReturnToQueue) -> DeskState:
     _release(tx, op)
     tx.emit(
         EventType.TICKET_RETURNED,
-        _ticket_event(
+        ticket_payload(
             tx, ticket, not_before=format_utc(ticket.not_before) if ticket.not_before else None
         ),
     )
@@ -422,7 +423,7 @@ def transfer(tx: Tx, cmd: c.Transfer) -> DeskState:
     _release(tx, op)
     tx.emit(
         EventType.TICKET_TRANSFERRED,
-        _ticket_event(
+        ticket_payload(
             tx,
             ticket,
             from_service=from_service,
@@ -554,7 +555,7 @@ def housekeep(tx: Tx, cmd: c.Housekeep) -> HousekeepingReport:
             tx.repo.save_ticket(current)
             tx.repo.update_open_step(current.id, finished_at=tx.now, outcome=Outcome.NO_SHOW.value)
             _release(tx, op)
-            tx.emit(EventType.TICKET_NO_SHOW, _ticket_event(tx, current))
+            tx.emit(EventType.TICKET_NO_SHOW, ticket_payload(tx, current))
             stale.append(current)
     signed_in = tx.repo.operators_signed_in(tx.office.id, tx.now)
     gone = [
@@ -580,7 +581,7 @@ def cancel_ticket(tx: Tx, cmd: c.CancelTicket) -> TicketView:
     _apply(ticket, Action.CANCEL)
     tx.repo.save_ticket(ticket)
     tx.repo.update_open_step(ticket.id, finished_at=tx.now, outcome=Outcome.CANCELLED.value)
-    tx.emit(EventType.TICKET_CANCELLED, _ticket_event(tx, ticket))
+    tx.emit(EventType.TICKET_CANCELLED, ticket_payload(tx, ticket))
     tx.queue_touched = True
     return ticket_view(ticket)
 
@@ -624,7 +625,7 @@ def issue_ticket(tx: Tx, cmd: c.IssueTicket) -> IssuedTicket:
     tx.repo.open_step(tx.office.id, ticket.id, service.id, tx.now)
     _, positions = tx.positions()
     position = positions[ticket.id]
-    tx.emit(EventType.TICKET_ISSUED, _ticket_event(tx, ticket, issued_at=format_utc(tx.now)))
+    tx.emit(EventType.TICKET_ISSUED, ticket_payload(tx, ticket, issued_at=format_utc(tx.now)))
     tx.queue_touched = True
     return IssuedTicket(
         id=ticket.id,

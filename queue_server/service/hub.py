@@ -29,7 +29,6 @@ class Subscriber:
     queue: asyncio.Queue[tuple[int, str] | None] = field(
         default_factory=lambda: asyncio.Queue(MAX_BACKLOG)
     )
-    dropped: bool = False
 
 
 @dataclass
@@ -100,7 +99,6 @@ class EventHub:
         stream.delivered = seq
         stream.pending.clear()
         for subscriber in list(stream.subscribers):
-            subscriber.dropped = True
             stream.subscribers.discard(subscriber)
             while not subscriber.queue.empty():
                 subscriber.queue.get_nowait()
@@ -123,7 +121,6 @@ class EventHub:
                 subscriber.office,
                 MAX_BACKLOG,
             )
-            subscriber.dropped = True
             stream.subscribers.discard(subscriber)
             subscriber.queue.get_nowait()
             subscriber.queue.put_nowait(None)

@@ -20,12 +20,11 @@ from queue_protocol.models import (
 )
 from queue_server.domain import errors
 from queue_server.domain.hours import is_open, parse_hours
-from queue_server.domain.numbering import spoken_number
 from queue_server.domain.order import call_order
 from queue_server.service.bus import Clock, unknown_office, utc_now
-from queue_server.service.handlers import Tx, queue_summary, ticket_view
+from queue_server.service.handlers import Tx, queue_summary, ticket_payload, ticket_view
 from queue_server.storage.db import read_transaction
-from queue_server.storage.repository import Repository
+from queue_server.storage.repository import Repository, ticket_from_row
 
 RECENT_CALLS = 12
 
@@ -122,23 +121,10 @@ class QueueQueries:
             tx = self._tx(repo, office)
             summary = queue_summary(tx)
             waiting = tx.known_positions[0] if tx.known_positions else []
-            active = []
-            for row in repo.active_tickets(office)[:RECENT_CALLS]:
-                workplace = tx.workplaces.get(row.workplace)
-                active.append(
-                    {
-                        "id": row.id,
-                        "number": row.number,
-                        "spoken": spoken_number(row.number),
-                        "service": row.service,
-                        "status": row.status,
-                        "workplace": row.workplace,
-                        "workplace_name": workplace.name if workplace else {"ru": row.workplace},
-                        "workplace_kind": workplace.kind if workplace else "window",
-                        "called_at": _iso(row.called_at),
-                        "calls": row.calls,
-                    }
-                )
+            active = [
+                ticket_payload(tx, ticket_from_row(row), called_at=_iso(row.called_at))
+                for row in repo.active_tickets(office)[:RECENT_CALLS]
+            ]
             operators = [
                 {
                     "operator": op.id,

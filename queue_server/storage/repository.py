@@ -259,11 +259,6 @@ class Repository:
         ).first()
         return ticket_from_row(row) if row is not None else None
 
-    def ticket_row(self, office: str, ticket_id: int) -> Any:
-        return self.conn.execute(
-            select(t.tickets).where(t.tickets.c.office == office, t.tickets.c.id == ticket_id)
-        ).first()
-
     def ticket_by_token(self, token: str) -> Any:
         return self.conn.execute(select(t.tickets).where(t.tickets.c.public_token == token)).first()
 

@@ -282,3 +282,17 @@ def test_a_refusal_keeps_the_office_memory(office: Office) -> None:
     assert office.service._caches[OFFICE] is kept
     ticket = issue(office)
     assert office.service.execute(c.CallNext(**desk("alice"))).body["ticket"]["id"] == ticket["id"]
+
+
+def test_snapshot_shows_calls_as_the_called_event_does(office: Office) -> None:
+    """The snapshot's active tickets carry the same payload as ticket.called, plus called_at."""
+    sign_in(office, "alice")
+    issue(office)
+    executed = office.service.execute(c.CallNext(**desk("alice")))
+    called = next(e["data"] for e in executed.events if e["type"] == "ticket.called")
+    seq, data = office.queries.snapshot(OFFICE)
+    assert seq == executed.events[-1]["seq"]
+    (active,) = data["active"]
+    assert {k: v for k, v in active.items() if k != "called_at"} == called
+    assert active["spoken"] == "А 1" and active["workplace_name"]["ru"] == "Окно 1"
+    assert active["called_at"].endswith("Z")
