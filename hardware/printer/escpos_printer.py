@@ -8,7 +8,9 @@ by python-escpos's code-page guessing) so that the code table is exactly the mod
 from __future__ import annotations
 
 import logging
+import os
 import socket
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hardware.config import PrinterBackend, PrinterSettings
@@ -126,6 +128,14 @@ def status_from_replies(
     return PrinterStatus.ONLINE
 
 
+def _file_status(path: Path | None) -> PrinterStatus:
+    """A device file's status without writing to it: UNKNOWN when writable, else OFFLINE."""
+    if path is None:
+        return PrinterStatus.OFFLINE
+    writable = os.access(path, os.W_OK) if path.exists() else os.access(path.parent, os.W_OK)
+    return PrinterStatus.UNKNOWN if writable else PrinterStatus.OFFLINE
+
+
 _STATUS_ERRORS: dict[PrinterStatus, type[PrinterError]] = {
     PrinterStatus.OFFLINE: PrinterOffline,
     PrinterStatus.PAPER_OUT: PaperOut,
@@ -193,6 +203,10 @@ class EscposTicketPrinter(TicketPrinter):
 
     def status(self) -> PrinterStatus:
         """DLE EOT status on two-way backends; ONLINE/UNKNOWN by whether one-way ones open."""
+        if self.settings.backend is PrinterBackend.FILE:
+            # escpos's File opens with "wb": opening it just to look would truncate a file that
+            # holds the ticket just printed (a spool file, or a capture for tests).
+            return _file_status(self.settings.file_path)
         try:
             device = self._open()
         except PrinterOffline:

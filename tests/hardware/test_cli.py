@@ -73,3 +73,25 @@ def test_say_with_missing_voice_fails_cleanly(
     assert code == 1
     assert "Голос 'nope' не найден" in err
     assert "Traceback" not in err
+
+
+def test_printer_test_file_backend_keeps_the_ticket(tmp_path: Path) -> None:
+    """`printer test --backend file --device X` leaves the ticket's bytes in X (the status check
+    after printing must not reopen X for writing and truncate it)."""
+    device = tmp_path / "lp0"
+    out = tmp_path / "expected.bin"
+    assert _run("printer", "test", "--backend", "file", "--device", str(device)) == 0
+    assert _run("printer", "test", "--out", str(out)) == 0
+    printed = device.read_bytes()
+    assert printed == out.read_bytes()
+    assert "Перед вами: 3".encode("cp866") in printed
+
+
+def test_printer_file_status_unwritable_is_offline(tmp_path: Path) -> None:
+    """The file backend reports OFFLINE for a device file in a directory that does not exist."""
+    from hardware.config import PrinterSettings
+    from hardware.printer.base import PrinterStatus
+    from hardware.printer.escpos_printer import EscposTicketPrinter
+
+    settings = PrinterSettings(backend="file", file_path=tmp_path / "missing" / "lp0")
+    assert EscposTicketPrinter(settings).status() is PrinterStatus.OFFLINE
