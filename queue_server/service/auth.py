@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine
 
 from queue_server.domain.errors import CodedError, DomainError
 from queue_server.service.bus import Clock, Executed, QueueService, utc_now
 from queue_server.service.commands import SignIn
-from queue_server.storage import tables as t
+from queue_server.storage.accounts import Accounts
 from queue_server.storage.db import read_transaction
 
 OPERATOR_TOKEN_TTL = timedelta(hours=12)
@@ -116,7 +116,7 @@ class Auth:
     def login(self, login: str, password: str, workplace: str) -> LoginResult:
         """Check the password, put the operator at `workplace`, return a new token."""
         with read_transaction(self.engine) as conn:
-            row = conn.execute(select(t.operators).where(t.operators.c.id == login)).first()
+            row = Accounts(conn).operator(login)
         if row is None or not row.active:
             _hasher_burn(password)
             raise AuthError("bad_credentials", *_BAD_CREDENTIALS)
@@ -137,7 +137,7 @@ class Auth:
         if token:
             self._known.pop(token_hash(token), None)
             with self.engine.begin() as conn:
-                conn.execute(delete(t.sessions).where(t.sessions.c.token_hash == token_hash(token)))
+                Accounts(conn).delete_session(token_hash(token))
 
     def authenticate(self, token: str | None) -> Principal:
         """The caller behind a bearer token; raises AuthError when it is missing or not valid."""
@@ -158,23 +158,16 @@ class Auth:
 
     def _look_up(self, digest: str) -> tuple[Principal, datetime | None]:
         with read_transaction(self.engine) as conn:
-            session = conn.execute(
-                select(t.sessions, t.operators.c.roles, t.operators.c.active)
-                .join(t.operators, t.operators.c.id == t.sessions.c.operator)
-                .where(t.sessions.c.token_hash == digest)
-            ).first()
+            accounts = Accounts(conn)
+            session = accounts.session(digest)
             if session is not None:
                 if session.expires_at <= self.clock() or not session.active:
                     raise _expired()
                 principal = Principal(
-                    "operator",
-                    session.operator,
-                    session.office,
-                    tuple(session.roles),
-                    session.workplace,
+                    "operator", session.operator, session.office, session.roles, session.workplace
                 )
                 return principal, session.expires_at
-            device = conn.execute(select(t.devices).where(t.devices.c.token_hash == digest)).first()
+            device = accounts.device_by_token(digest)
         if device is None:
             raise AuthError("unauthorized", "Неизвестный ключ доступа", "Unknown access token")
         return Principal(
@@ -188,9 +181,7 @@ class Auth:
             return
         self._touched[device_id] = now
         with self.engine.begin() as conn:
-            conn.execute(
-                update(t.devices).where(t.devices.c.id == device_id).values(last_seen=self.clock())
-            )
+            Accounts(conn).update_device(device_id, last_seen=self.clock())
 
 
 def _hasher_burn(password: str) -> None:
