@@ -42,7 +42,7 @@ def build(
     engine = make_engine(settings.database_url)
     if run_migrations:
         migrate(engine)
-    service = QueueService(engine, lambda token: f"{settings.public_url}/t/{token}", clock)
+    service = QueueService(engine, lambda token: f"{settings.qr_url}/t/{token}", clock)
     return Container(
         settings=settings,
         engine=engine,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 import sys
 from importlib import resources
 from pathlib import Path
@@ -92,21 +93,51 @@ def _server_options(parser: argparse.ArgumentParser, default_db: str | None = No
     _db_option(parser, default_db)
 
 
-def _settings(args: argparse.Namespace) -> Any:
+def _server_settings(args: argparse.Namespace) -> Any:
+    """The validated settings of `okno server`/`okno demo`: flags over `OKNO_*` variables.
+
+    Raises SystemExit with the settings' own explanation when they are refused.
+    """
+    from pydantic import ValidationError
+
     from queue_server.settings import ServerSettings
 
-    overrides: dict[str, Any] = {}
-    db = getattr(args, "db", None)
-    if db:
-        overrides["database_url"] = db if "://" in db else f"sqlite:///{Path(db).resolve()}"
+    overrides: dict[str, Any] = {"demo": bool(getattr(args, "demo", False))}
+    database_url = _database_url_flag(args)
+    if database_url is not None:
+        overrides["database_url"] = database_url
     for name in ("host", "port", "public_url"):
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value
-    settings = ServerSettings(**overrides)
-    if "public_url" not in overrides and ("host" in overrides or "port" in overrides):
-        settings.public_url = f"http://{settings.host}:{settings.port}"
-    return settings
+    try:
+        return ServerSettings(**overrides)
+    except ValidationError as exc:
+        raise SystemExit(f"okno: {_settings_problem(exc)}") from None
+
+
+def _settings_problem(exc: Any) -> str:
+    """A settings ValidationError as one line per problem, without pydantic's decorations."""
+    lines = []
+    for error in exc.errors():
+        message = str(error["msg"]).removeprefix("Value error, ")
+        where = ".".join(str(part) for part in error["loc"])
+        lines.append(f"{where}: {message}" if where else message)
+    return "\n".join(lines)
+
+
+def _database_url_flag(args: argparse.Namespace) -> str | None:
+    db = getattr(args, "db", None)
+    if not db:
+        return None
+    return str(db) if "://" in db else f"sqlite:///{Path(db).resolve()}"
+
+
+def _database_url(args: argparse.Namespace) -> str:
+    """`--db`, else OKNO_DATABASE_URL, else the default SQLite file."""
+    from queue_server.settings import DatabaseSettings
+
+    return _database_url_flag(args) or DatabaseSettings().database_url
 
 
 def _fail(message: str) -> int:
@@ -129,20 +160,41 @@ def seed_demo(engine: Any) -> None:
 
 
 def run_server(args: argparse.Namespace) -> int:
-
+    """Validate the settings, bind the port, then build and serve (`--port 0`: a free port)."""
     from queue_server.bootstrap import build
 
-    settings = _settings(args)
-    container = build(settings)
-    if args.demo:
-        seed_demo(container.engine)
-    import uvloop  # uvicorn's own loop choice does not apply when we start the loop
+    settings = _server_settings(args)
+    sock = _listen(settings.host, settings.port)
+    try:
+        bound = sock.getsockname()[1]
+        if bound != settings.port:  # --port 0: the settings (and demo QR links) get the real one
+            settings = settings.listening_on(bound)
+        container = build(settings)
+        if settings.demo:
+            seed_demo(container.engine)
+            log.warning("demo: QR codes point at %s", settings.qr_url)
+        import uvloop  # uvicorn's own loop choice does not apply when we start the loop
 
-    return uvloop.run(serve(container, args.port_file))
+        return uvloop.run(serve(container, sock, args.port_file))
+    finally:
+        sock.close()
 
 
-async def serve(container: Any, port_file: Path | None = None) -> int:
-    """Run uvicorn on the container's settings until stopped."""
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to `host:port` (not yet listening), so that the port is known before start."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise SystemExit(f"okno: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
+
+
+async def serve(container: Any, sock: socket.socket, port_file: Path | None = None) -> int:
+    """Run uvicorn on `sock` with the container's settings until stopped."""
     import asyncio
     import gc
 
@@ -167,7 +219,7 @@ async def serve(container: Any, port_file: Path | None = None) -> int:
         lifespan="on",
     )
     server = uvicorn.Server(config)
-    task = asyncio.ensure_future(server.serve())
+    task = asyncio.ensure_future(server.serve(sockets=[sock]))
     while not server.started:
         if task.done():
             return 1
@@ -177,12 +229,9 @@ async def serve(container: Any, port_file: Path | None = None) -> int:
     # collector's way and collect the young generation less often.
     gc.freeze()
     gc.set_threshold(GC_GEN0_THRESHOLD, 10, 10)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    if settings.public_url.endswith(":0"):  # --port 0: the QR links need the real port
-        settings.public_url = f"{settings.public_url[:-2]}:{port}"
-    log.info("okno server listening on http://%s:%d", settings.host, port)
+    log.info("okno server listening on http://%s:%d", settings.host, settings.port)
     if port_file is not None:
-        await asyncio.to_thread(port_file.write_text, str(port))
+        await asyncio.to_thread(port_file.write_text, str(settings.port))
     await task
     return 0
 
@@ -237,7 +286,7 @@ def run_device_add(args: argparse.Namespace) -> int:
 def _migrated_engine(args: argparse.Namespace) -> Any:
     from queue_server.storage.db import make_engine, migrate
 
-    engine = make_engine(_settings(args).database_url)
+    engine = make_engine(_database_url(args))
     migrate(engine)
     return engine
 

@@ -1,21 +1,42 @@
-"""The server's settings: one typed class, read from `OKNO_*` environment variables and flags."""
+"""The server's settings: typed classes, read from `OKNO_*` environment variables and flags."""
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+SET_PUBLIC_URL = (
+    "set OKNO_PUBLIC_URL (or --public-url) to the address visitors' phones open, "
+    "e.g. https://okno.example.org"
+)
 
-class ServerSettings(BaseSettings):
-    """Validated once at start; unsafe values are refused, not guessed around."""
 
-    model_config = SettingsConfigDict(env_prefix="OKNO_", extra="ignore")
+class DatabaseSettings(BaseSettings):
+    """What the administrator's commands need (config apply, operator add): the database only."""
+
+    model_config = SettingsConfigDict(env_prefix="OKNO_", extra="ignore", frozen=True)
 
     database_url: str = "sqlite:///var/okno.db"
+
+
+class ServerSettings(DatabaseSettings):
+    """A server process's settings: validated once at start, never changed afterwards.
+
+    Unsafe values are refused, not guessed around: a production server needs the public URL
+    printed in QR codes, and one that phones can reach (not this machine's loopback address).
+    Only the demo (`demo=True`, set by `okno demo` and `okno server --demo`) may leave it out:
+    its QR codes then point at http://127.0.0.1:PORT.
+    """
+
     host: str = "127.0.0.1"
     port: int = 8000
     # Where visitors' phones reach the server: printed in the ticket's QR code.
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: str | None = None
+    demo: bool = False
     # How many missed events a reconnecting client may be sent before it gets a snapshot instead.
     max_replay: int = 1000
     log_level: str = "info"
@@ -30,8 +51,14 @@ class ServerSettings(BaseSettings):
 
     @field_validator("public_url")
     @classmethod
-    def _no_trailing_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"public_url {value!r} is not an http(s) address: {SET_PUBLIC_URL}")
+        return value
 
     @field_validator("port")
     @classmethod
@@ -39,3 +66,46 @@ class ServerSettings(BaseSettings):
         if not 0 <= value <= 65535:
             raise ValueError("port must be 0…65535")
         return value
+
+    @model_validator(mode="after")
+    def _reachable_public_url(self) -> ServerSettings:
+        if self.demo:
+            return self
+        if self.public_url is None:
+            raise ValueError(
+                "the public URL printed in QR codes is not set: "
+                f"{SET_PUBLIC_URL} (the demo, okno demo or okno server --demo, needs none)"
+            )
+        if is_loopback_url(self.public_url):
+            raise ValueError(
+                f"public_url {self.public_url} is this machine's own address, which visitors' "
+                f"phones cannot open: {SET_PUBLIC_URL} (only the demo, okno demo or "
+                "okno server --demo, may use 127.0.0.1)"
+            )
+        return self
+
+    @property
+    def qr_url(self) -> str:
+        """The address the QR codes point at: the public URL, or the demo's own address."""
+        return self.public_url or f"http://127.0.0.1:{self.port}"
+
+    def listening_on(self, port: int) -> ServerSettings:
+        """These settings with the port actually bound (for `--port 0`), validated anew."""
+        return type(self)(**{**self.model_dump(), "port": port})
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when `url`'s host is this machine only: localhost, 127.0.0.0/8, ::1 or 0.0.0.0."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(host)
+    except ValueError:
+        try:  # the short forms browsers accept too: 127.1, 2130706433
+            address = ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback or address.is_unspecified

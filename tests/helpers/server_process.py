@@ -14,6 +14,7 @@ from types import TracebackType
 from tests.helpers.office import OFFICE_YAML
 
 STARTUP_TIMEOUT = 30.0
+TEST_PUBLIC_URL = "http://okno.test"  # a reserved name: never a real host
 
 
 def live_office_yaml(now: datetime | None = None) -> str:
@@ -31,10 +32,18 @@ def live_office_yaml(now: datetime | None = None) -> str:
 class ServerProcess:
     """Start with `start()`; `url` is set once it listens. `kill()` is a kill -9."""
 
-    def __init__(self, workdir: Path, db: Path | str | None = None, demo: bool = False) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        db: Path | str | None = None,
+        demo: bool = False,
+        public_url: str | None = TEST_PUBLIC_URL,
+    ) -> None:
         self.workdir = workdir
         self.db = db or workdir / "okno.db"
         self.demo = demo
+        # The address in QR codes; a production server needs one (the demo's is its own address).
+        self.public_url = None if demo else public_url
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""
         self.port = 0
@@ -74,6 +83,8 @@ class ServerProcess:
         ]
         if self.demo:
             args.append("--demo")
+        if self.public_url is not None:
+            args += ["--public-url", self.public_url]
         env = dict(os.environ, OKNO_LOG_LEVEL="warning")
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)

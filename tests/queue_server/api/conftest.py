@@ -23,7 +23,9 @@ async def api(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Office]]
     office = make_office(tmp_path / "okno.db")
     # Public routes refill so slowly that the limit tests do not depend on how fast the machine is.
     settings = ServerSettings(
-        database_url=sqlite_url(tmp_path / "okno.db"), public_rate_per_minute=0.001
+        database_url=sqlite_url(tmp_path / "okno.db"),
+        public_url="http://okno.test",
+        public_rate_per_minute=0.001,
     )
     container = Container(
         settings, office.engine, office.service, office.queries, office.auth, EventHub(encode_row)
