@@ -32,6 +32,7 @@ class Outcome(StrEnum):
     TRANSFERRED = "transferred"
     NO_SHOW = "no_show"
     CANCELLED = "cancelled"
+    RETURNED = "returned"
 
 
 class FinishOutcome(StrEnum):
@@ -94,6 +95,7 @@ class ErrorCode(StrEnum):
     OPERATOR_PAUSED = "operator_paused"
     SERVICE_CLOSED = "service_closed"
     DAILY_LIMIT = "daily_limit_reached"
+    NOT_ON_KIOSK = "not_on_kiosk"
     BAD_CREDENTIALS = "bad_credentials"
     UNAUTHORIZED = "unauthorized"
     TOKEN_EXPIRED = "token_expired"

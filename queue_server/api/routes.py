@@ -122,7 +122,9 @@ async def issue_ticket(
 ) -> JSONResponse:
     """A kiosk issues a ticket: the answer has the number, people ahead and the estimate."""
     require(principal, "kiosk", "supervisor", office=office)
-    command = c.IssueTicket(office, body.service, body.priority, body.lang.value)
+    command = c.IssueTicket(
+        office, body.service, body.priority, body.lang.value, by_kiosk=principal.kind == "kiosk"
+    )
     return await run_command(
         request, container, command, principal, idempotency_key, body.model_dump(), 201
     )

@@ -11,7 +11,8 @@ Hierarchy::
     ├── NoCurrentTicket     the desk has no called or serving ticket
     ├── TicketInProgress    the desk must finish its current ticket first
     ├── NotServedHere       the operator does not serve the ticket's service
-    └── OperatorPaused      a paused operator cannot call
+    ├── OperatorPaused      a paused operator cannot call
+    └── NotOnKiosk          a kiosk asked for a service the kiosk does not offer
 
 The API maps `code` to the problem JSON and the HTTP status; nothing changed when one is raised.
 """
@@ -77,6 +78,13 @@ class NotServedHere(DomainError):
 class OperatorPaused(DomainError):
     code = "operator_paused"
     status = 409
+
+
+class NotOnKiosk(DomainError):
+    """The service is issued by staff only (`kiosk: false`): a kiosk may not issue it."""
+
+    code = "not_on_kiosk"
+    status = 403
 
 
 class ServiceUnavailable(CodedError):

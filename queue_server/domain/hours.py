@@ -10,7 +10,10 @@ from collections.abc import Mapping
 from datetime import datetime, time
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAY_RU = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
+_DAY_NAMES = {
+    "ru": ("пн", "вт", "ср", "чт", "пт", "сб", "вс"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
 _RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 WeeklyHours = dict[int, list[tuple[time, time]]]
@@ -60,11 +63,13 @@ def is_open(week: WeeklyHours, local: datetime) -> bool:
     return any(start <= now < end for start, end in week.get(local.weekday(), []))
 
 
-def describe(week: WeeklyHours) -> str:
-    """A short Russian summary for a visitor: `пн–чт 09:00–18:00; пт 09:00–16:45`.
+def describe(week: WeeklyHours, lang: str = "ru") -> str:
+    """A short summary for a visitor: `пн–чт 09:00–18:00; пт 09:00–16:45` (Russian), or
+    `Mon–Thu 09:00–18:00; Fri 09:00–16:45` with `lang="en"`.
 
     Consecutive days with the same hours are written as one span.
     """
+    names = _DAY_NAMES.get(lang, _DAY_NAMES["ru"])
     spans: list[tuple[int, int, str]] = []
     for day in sorted(week):
         text = ", ".join(f"{s:%H:%M}–{e:%H:%M}" for s, e in week[day])
@@ -73,6 +78,6 @@ def describe(week: WeeklyHours) -> str:
         else:
             spans.append((day, day, text))
     return "; ".join(
-        f"{_DAY_RU[first]}{'–' + _DAY_RU[last] if last > first else ''} {text}"
+        f"{names[first]}{'–' + names[last] if last > first else ''} {text}"
         for first, last, text in spans
     )

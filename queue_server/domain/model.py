@@ -34,6 +34,7 @@ class Outcome(StrEnum):
     TRANSFERRED = "transferred"
     NO_SHOW = "no_show"
     CANCELLED = "cancelled"
+    RETURNED = "returned"
 
 
 class OperatorState(StrEnum):
@@ -133,6 +134,7 @@ class Ticket:
     called_at: datetime | None = None
     started_at: datetime | None = None
     calls: int = 0
+    lang: str = "ru"  # the visitor's language, chosen at the kiosk
 
 
 @dataclass

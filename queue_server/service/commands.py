@@ -8,10 +8,13 @@ from datetime import datetime
 
 @dataclass(frozen=True)
 class IssueTicket:
+    """Issue a ticket; `by_kiosk` when a kiosk asks (it may not issue staff-only services)."""
+
     office: str
     service: str
     priority: bool = False
     lang: str = "ru"
+    by_kiosk: bool = False
 
 
 @dataclass(frozen=True)

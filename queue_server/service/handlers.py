@@ -99,7 +99,7 @@ class Tx:
 # -- views -------------------------------------------------------------------------------------
 
 
-def ticket_view(ticket: Ticket, lang: str = "ru") -> TicketView:
+def ticket_view(ticket: Ticket) -> TicketView:
     return TicketView(
         id=ticket.id,
         number=ticket.number,
@@ -108,7 +108,7 @@ def ticket_view(ticket: Ticket, lang: str = "ru") -> TicketView:
         ticket_class=ticket.ticket_class.value,
         issued_at=ticket.issued_at,
         not_before=ticket.not_before,
-        lang=lang,
+        lang=ticket.lang,
         workplace=ticket.workplace,
         operator=ticket.operator,
         called_at=ticket.called_at,
@@ -369,7 +369,7 @@ def return_to_queue(tx: Tx, cmd: c.ReturnToQueue) -> DeskState:
     op = _operator(tx, cmd)
     ticket = _current(tx, op)
     _apply(ticket, Action.RETURN)
-    tx.repo.update_open_step(ticket.id, finished_at=tx.now, outcome=Outcome.NO_SHOW.value)
+    tx.repo.update_open_step(ticket.id, finished_at=tx.now, outcome=Outcome.RETURNED.value)
     # Due at its not-before time (DESIGN §4 rule 3) also after 0 minutes: the visitor goes
     # behind those already waiting, not back to the place that was just called.
     back_at = tx.now + timedelta(minutes=cmd.minutes)
@@ -385,7 +385,7 @@ def return_to_queue(tx: Tx, cmd: c.ReturnToQueue) -> DeskState:
         ),
     )
     tx.queue_touched = True
-    return _desk_state(tx, op.id, None)
+    return _desk_state(tx, op.id, None, Outcome.RETURNED.value)
 
 
 def transfer(tx: Tx, cmd: c.Transfer) -> DeskState:
@@ -455,9 +455,8 @@ def _set_state(tx: Tx, op_id: str, state: OperatorState, reason: str | None, **v
 
 def pause(tx: Tx, cmd: c.Pause) -> DeskState:
     op = _operator(tx, cmd)
-    if op.state is OperatorState.PAUSED:
-        return _desk_state(tx, op.id, None)
-    _set_state(tx, op.id, OperatorState.PAUSED, cmd.reason)
+    if op.state is not OperatorState.PAUSED:
+        _set_state(tx, op.id, OperatorState.PAUSED, cmd.reason)
     current = tx.repo.ticket(tx.office.id, op.current_ticket) if op.current_ticket else None
     return _desk_state(tx, op.id, current)
 
@@ -570,7 +569,7 @@ def housekeep(tx: Tx, cmd: c.Housekeep) -> HousekeepingReport:
     if stale:
         tx.emit(
             EventType.DAY_RESET,
-            {"day": today.isoformat(), "closed": [t.number for t in stale]},
+            {"day": today.isoformat(), "closed": [t.id for t in stale]},
         )
         tx.queue_touched = True
     return HousekeepingReport(closed=[t.number for t in stale], signed_out=gone)
@@ -591,14 +590,19 @@ def cancel_ticket(tx: Tx, cmd: c.CancelTicket) -> TicketView:
 
 def issue_ticket(tx: Tx, cmd: c.IssueTicket) -> IssuedTicket:
     service = tx.service(cmd.service)
+    name_ru, name_en = service.name.get("ru", service.id), service.name.get("en") or service.id
+    if cmd.by_kiosk and not service.kiosk:
+        raise errors.NotOnKiosk(
+            f"Талон на услугу «{name_ru}» выдаёт только сотрудник: обратитесь к администратору",
+            f"Tickets for '{name_en}' are issued by staff only: please ask at the desk",
+        )
     if service.hours is not None:
         week = parse_hours(service.hours)
         if not is_open(week, tx.now.astimezone(tx.tz)):
-            name = service.name.get("ru", service.id)
             raise errors.ServiceUnavailable(
                 "service_closed",
-                f"Услуга «{name}» сейчас не оказывается. Часы приёма: {describe(week)}",
-                f"'{service.name.get('en') or service.id}' is not available now",
+                f"Услуга «{name_ru}» сейчас не оказывается. Часы приёма: {describe(week)}",
+                f"'{name_en}' is not available now. Opening hours: {describe(week, 'en')}",
             )
     day = service_day(tx.now, tx.tz).isoformat()
     if (
@@ -619,9 +623,10 @@ def issue_ticket(tx: Tx, cmd: c.IssueTicket) -> IssuedTicket:
         status=TicketStatus.WAITING,
         issued_at=tx.now,
         due_at=tx.now,
+        lang=cmd.lang,
     )
     token = secrets.token_urlsafe(12)
-    ticket.id = tx.repo.insert_ticket(tx.office.id, day, ticket, cmd.lang, token)
+    ticket.id = tx.repo.insert_ticket(tx.office.id, day, ticket, token)
     tx.repo.open_step(tx.office.id, ticket.id, service.id, tx.now)
     _, positions = tx.positions()
     position = positions[ticket.id]

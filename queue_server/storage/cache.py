@@ -165,11 +165,9 @@ class CachedRepository(Repository):
         if row is not None:
             cache.operator_rows[operator] = dataclasses.replace(row, **values)
 
-    def insert_ticket(
-        self, office: str, day: str, ticket: Ticket, lang: str, public_token: str
-    ) -> int:
+    def insert_ticket(self, office: str, day: str, ticket: Ticket, public_token: str) -> int:
         self.cache.written = True
-        ticket_id = super().insert_ticket(office, day, ticket, lang, public_token)
+        ticket_id = super().insert_ticket(office, day, ticket, public_token)
         if office == self.cache.office:
             self._ready()
             ticket.id = ticket_id

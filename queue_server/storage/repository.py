@@ -88,6 +88,7 @@ _TICKET_COLUMNS = [
     "called_at",
     "started_at",
     "calls",
+    "lang",
 ]
 
 
@@ -275,13 +276,15 @@ class Repository:
             )
         )
 
-    def insert_ticket(
-        self, office: str, day: str, ticket: Ticket, lang: str, public_token: str
-    ) -> int:
+    def insert_ticket(self, office: str, day: str, ticket: Ticket, public_token: str) -> int:
         values = _ticket_values(ticket)
         result = self.conn.execute(
             insert(t.tickets).values(
-                office=office, day=day, lang=lang, public_token=public_token, **values
+                office=office,
+                day=day,
+                public_token=public_token,
+                issued_service=ticket.service,
+                **values,
             )
         )
         key = result.inserted_primary_key
@@ -294,6 +297,7 @@ class Repository:
         )
 
     def count_issued(self, office: str, day: str, service: str) -> int:
+        """Tickets issued on `day` for `service`, wherever they were transferred since."""
         return int(
             self.conn.execute(
                 select(func.count())
@@ -301,7 +305,7 @@ class Repository:
                 .where(
                     t.tickets.c.office == office,
                     t.tickets.c.day == day,
-                    t.tickets.c.service == service,
+                    t.tickets.c.issued_service == service,
                 )
             ).scalar_one()
         )

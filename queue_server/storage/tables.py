@@ -169,6 +169,8 @@ tickets = Table(
     Column("number", String(8), nullable=False),
     Column("day", String(10), nullable=False),
     Column("service", String(64), nullable=False),
+    # The service the ticket was issued for (the daily limit counts it), whatever it is now in.
+    Column("issued_service", String(64), nullable=False),
     Column("ticket_class", String(16), nullable=False),
     Column("status", String(16), nullable=False),
     Column("issued_at", UtcDateTime, nullable=False),

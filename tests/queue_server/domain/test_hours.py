@@ -62,3 +62,8 @@ def test_past_midnight_and_empty_week() -> None:
     with pytest.raises(ValueError, match="not a time"):
         parse_hours({"sat": "20:00-24:59"})
     assert not is_open(parse_hours({}), datetime(2026, 3, 9, 12, 0))
+
+
+def test_hours_are_described_in_english_too() -> None:
+    """The English summary names the days in English with the same spans and times."""
+    assert describe(WEEK, "en") == "Mon–Thu 09:00–18:00; Fri 09:00–13:00, 14:00–16:45"
