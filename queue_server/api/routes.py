@@ -13,6 +13,7 @@ from queue_protocol import models as m
 from queue_server import __version__
 from queue_server.api.app_events import fill_gap
 from queue_server.api.deps import ContainerDep, IdempotencyKeyDep, OperatorDep, PrincipalDep, bearer
+from queue_server.api.problems import MEDIA_TYPE
 from queue_server.api.ratelimit import limit_login, limit_public
 from queue_server.bootstrap import Container
 from queue_server.service import commands as c
@@ -21,8 +22,10 @@ from queue_server.service.bus import Idempotency
 
 router = APIRouter(prefix="/api/v1")
 
+# Refusals are served as problem JSON (api/problems.py), so that is the media type documented.
+_PROBLEM_CONTENT = {MEDIA_TYPE: {"schema": m.Problem.model_json_schema(mode="serialization")}}
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
-    status: {"model": m.Problem, "description": description}
+    status: {"content": _PROBLEM_CONTENT, "description": description}
     for status, description in {
         400: "Malformed request",
         401: "Missing, unknown or expired token",
