@@ -1,21 +1,27 @@
 """Per-address rate limits of the public and login routes (DESIGN §5: public pages are limited).
 
 A token bucket per client address, in memory: each process limits on its own, which is enough to
-keep one phone or script from loading the server or guessing passwords.
+keep one phone or script from loading the server or guessing passwords. IPv6 clients are counted
+per /64 network, since one host holds a whole /64 and could otherwise rotate through it.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import threading
 import time
 from collections.abc import Callable
 
+from cachetools import TTLCache
 from fastapi import Request
 
 from queue_server.domain.errors import DomainError
 
-MAX_TRACKED = 50_000
+# Addresses remembered at once (about 300 bytes each). Reached only when this many addresses came
+# within one refill period; then the least recently seen bucket makes room, never all of them.
+MAX_TRACKED = 100_000
+_SLACK = 1e-6  # seconds: the burst's last request is not refused for a rounding error
 
 
 class RateLimited(DomainError):
@@ -32,33 +38,57 @@ class RateLimited(DomainError):
 
 
 class RateLimit:
-    """Allow `burst` requests at once and `per_minute` on average per client address."""
+    """Allow `burst` requests at once and `per_minute` on average per client address.
+
+    Each address keeps one number, the time its bucket is full again (GCRA, the token bucket's
+    single-timestamp form). A bucket idle for a whole refill period is full, the same as an
+    unknown address, so entries expire by age after that period (`burst / rate` seconds).
+    """
 
     def __init__(
-        self, per_minute: float, burst: int, clock: Callable[[], float] = time.monotonic
+        self,
+        per_minute: float,
+        burst: int,
+        clock: Callable[[], float] = time.monotonic,
+        max_tracked: int = MAX_TRACKED,
     ) -> None:
-        self.rate = per_minute / 60.0
-        self.burst = float(burst)
+        self.interval = 60.0 / per_minute  # seconds one request's token takes to come back
+        self.window = burst * self.interval  # a full bucket's worth of requests, in seconds
         self.clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}
+        self._full_at: TTLCache[str, float] = TTLCache(max_tracked, self.window, timer=clock)
         self._guard = threading.Lock()
 
     def check(self, key: str) -> None:
         """Take one token for `key`; raises RateLimited (with seconds to wait) when none is left."""
-        now = self.clock()
         with self._guard:
-            tokens, since = self._buckets.get(key, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - since) * self.rate)
-            if tokens < 1.0:
-                wait = math.ceil((1.0 - tokens) / self.rate)
-                raise RateLimited(wait)
-            if len(self._buckets) >= MAX_TRACKED:
-                self._buckets.clear()
-            self._buckets[key] = (tokens - 1.0, now)
+            now = self.clock()
+            full_at = max(self._full_at.get(key, now), now) + self.interval
+            if full_at - now > self.window + _SLACK:
+                raise RateLimited(max(1, math.ceil(full_at - now - self.window)))
+            self._full_at[key] = full_at
+
+    def __len__(self) -> int:
+        """Addresses remembered now (expired ones are not counted)."""
+        with self._guard:
+            self._full_at.expire()
+            return len(self._full_at)
+
+
+def client_key(host: str) -> str:
+    """What one client is counted as: its IPv4 address, or its IPv6 address's /64 network."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+    return host
 
 
 def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_key(request.client.host) if request.client else "unknown"
 
 
 async def limit_public(request: Request) -> None:
