@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from queue_protocol.errors import ProtocolError
+
+if TYPE_CHECKING:
+    from queue_protocol.payloads import Payload
 
 PROTOCOL_VERSION = 1
 
@@ -37,17 +42,54 @@ class EventType(StrEnum):
     DAY_RESET = "day.reset"
 
 
-class Envelope(BaseModel):
-    """One event of an office's log: `seq` grows by one per office, with no gaps."""
+log = logging.getLogger("okno.protocol")
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+
+class Envelope(BaseModel):
+    """One event of an office's log: `seq` grows by one per office, with no gaps.
+
+    `type` is kept as sent, also when this client does not know it (a newer server): such an
+    event still moves the seq on; its `kind` is None and its `payload` an `UnknownPayload`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     v: int = PROTOCOL_VERSION
     office: str
     seq: int = Field(ge=1)
-    type: EventType
+    type: str = Field(min_length=1, max_length=64)
     at: datetime
     data: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def kind(self) -> EventType | None:
+        """The event's type, or None for a type this client does not know."""
+        try:
+            return EventType(self.type)
+        except ValueError:
+            return None
+
+    @cached_property
+    def payload(self) -> Payload:
+        """`data` as the typed model of its event type (see `queue_protocol.payloads`).
+
+        A type this client does not know, or data it cannot read (a field of a newer server
+        with a value it does not know), gives an `UnknownPayload` holding the raw fields.
+        """
+        from queue_protocol.payloads import PAYLOADS, UnknownPayload
+
+        kind = self.kind
+        if kind is not None:
+            try:
+                return PAYLOADS[kind].model_validate(self.data)
+            except ValidationError as exc:
+                log.warning(
+                    "event %d (%s): data not understood, handed out as unknown: %s",
+                    self.seq,
+                    self.type,
+                    exc.errors(include_url=False),
+                )
+        return UnknownPayload.model_validate(self.data)
 
 
 def encode_event(event: Envelope) -> str:

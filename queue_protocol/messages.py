@@ -7,6 +7,7 @@ A session goes: client sends `Hello`; the server answers either a `Snapshot` (no
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
@@ -19,6 +20,7 @@ from queue_protocol.events import (
     decode_event,
     load_json_object,
 )
+from queue_protocol.payloads import SnapshotData
 
 
 class Hello(BaseModel):
@@ -35,9 +37,12 @@ class Hello(BaseModel):
 
 
 class Snapshot(BaseModel):
-    """The whole present state of an office, valid as of `seq`; live events follow from seq + 1."""
+    """The whole present state of an office, valid as of `seq`; live events follow from seq + 1.
 
-    model_config = ConfigDict(extra="forbid")
+    `data` is the raw JSON; `payload` the same as a typed `SnapshotData`.
+    """
+
+    model_config = ConfigDict(extra="ignore")
 
     type: Literal["snapshot"] = "snapshot"
     v: int = PROTOCOL_VERSION
@@ -45,11 +50,20 @@ class Snapshot(BaseModel):
     seq: int = Field(ge=0)
     data: dict[str, Any]
 
+    @cached_property
+    def payload(self) -> SnapshotData:
+        """`data` as a `SnapshotData`; raises ProtocolError when it does not fit (checked by
+        `decode_server_message`, so a decoded snapshot never raises here)."""
+        try:
+            return SnapshotData.model_validate(self.data)
+        except ValidationError as exc:
+            raise ProtocolError(f"malformed snapshot: {exc.errors(include_url=False)}") from exc
+
 
 class Resumed(BaseModel):
     """Sent after the missed events were replayed: the client is now live as of `seq`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
     type: Literal["resumed"] = "resumed"
     v: int = PROTOCOL_VERSION
@@ -60,7 +74,7 @@ class Resumed(BaseModel):
 class WsError(BaseModel):
     """A refusal on the WebSocket (bad hello, bad token); the server closes after it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
     type: Literal["error"] = "error"
     v: int = PROTOCOL_VERSION
@@ -98,9 +112,12 @@ def decode_server_message(raw: str | bytes) -> ServerMessage:
         return decode_event(data)
     check_version(data)
     try:
-        return model.model_validate(data)
+        message = model.model_validate(data)
     except ValidationError as exc:
         raise ProtocolError(f"malformed {kind} message: {exc.errors(include_url=False)}") from exc
+    if isinstance(message, Snapshot):
+        message.payload  # noqa: B018 -- raises ProtocolError now rather than in the app
+    return message
 
 
 def encode_message(message: Hello | Snapshot | Resumed | WsError) -> str:

@@ -20,7 +20,9 @@ from sqlalchemy import Engine
 from queue_protocol.events import EventType
 from queue_server.domain import errors
 from queue_server.service import commands as c
-from queue_server.service.handlers import HANDLERS, Tx, queue_summary
+from queue_server.service.handlers import HANDLERS
+from queue_server.service.tx import Tx
+from queue_server.service.views import queue_changed
 from queue_server.storage.cache import CachedRepository, OfficeCache
 from queue_server.storage.db import office_transaction
 from queue_server.storage.repository import Repository
@@ -136,7 +138,7 @@ class QueueService:
             tx = Tx(repo=repo, office=office, now=now, status_url=self.status_url)
             result: BaseModel = handler(tx, command)
             if tx.queue_touched:
-                tx.emit(EventType.QUEUE_CHANGED, queue_summary(tx))
+                tx.emit(EventType.QUEUE_CHANGED, queue_changed(tx))
             events = repo.append_events(office.id, tx.events, now)
             body = result.model_dump(mode="json")
             if idempotency is not None:

@@ -8,174 +8,31 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from functools import cached_property
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from queue_protocol.events import EventType, format_utc
+from queue_protocol import payloads as p
+from queue_protocol.events import EventType
 from queue_protocol.models import DeskState, IssuedTicket, TicketView
 from queue_server.domain import errors
-from queue_server.domain.estimate import Position, estimate_all, expected_minutes
 from queue_server.domain.hours import describe, is_open, parse_hours
 from queue_server.domain.model import (
     Action,
     Operator,
     OperatorState,
     Outcome,
-    ServiceRule,
     Ticket,
     TicketClass,
     TicketStatus,
     next_status,
 )
-from queue_server.domain.numbering import format_number, service_day, spoken_number
+from queue_server.domain.numbering import format_number, service_day
 from queue_server.domain.order import next_for
 from queue_server.service import commands as c
-from queue_server.storage.repository import OfficeRow, Repository, ServiceRow, WorkplaceRow
-
-
-@dataclass
-class Tx:
-    """What a handler works with: the repository of one office transaction and the time."""
-
-    repo: Repository
-    office: OfficeRow
-    now: datetime
-    status_url: Callable[[str], str]
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    queue_touched: bool = False
-    # Positions computed after the last change, reused by the `queue.changed` summary.
-    known_positions: tuple[list[Ticket], dict[int, Position]] | None = None
-
-    def emit(self, kind: EventType, data: dict[str, Any]) -> None:
-        self.events.append((kind.value, data))
-
-    @cached_property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.office.timezone)
-
-    @cached_property
-    def services(self) -> dict[str, ServiceRow]:
-        return {s.id: s for s in self.repo.services(self.office.id)}
-
-    @cached_property
-    def rules(self) -> dict[str, ServiceRule]:
-        return {s.id: s.rule for s in self.services.values()}
-
-    @cached_property
-    def workplaces(self) -> dict[str, WorkplaceRow]:
-        return self.repo.workplaces(self.office.id)
-
-    def service(self, service_id: str) -> ServiceRow:
-        service = self.services.get(service_id)
-        if service is None or not service.active:
-            raise errors.NotFound(
-                "unknown_service",
-                f"Услуга «{service_id}» не найдена",
-                f"Unknown service '{service_id}'",
-            )
-        return service
-
-    def expected(self) -> dict[str, float]:
-        recent = self.repo.recent_durations(self.office.id, self.services)
-        return {
-            sid: expected_minutes(recent.get(sid, []), s.expected_minutes)
-            for sid, s in self.services.items()
-        }
-
-    def positions(self) -> tuple[list[Ticket], dict[int, Position]]:
-        """Every waiting ticket and its position, as the state stands now in this transaction."""
-        waiting = self.repo.waiting(self.office.id)
-        operators = self.repo.operators(self.office.id)
-        positions = estimate_all(waiting, operators, self.rules, self.expected(), self.now)
-        self.known_positions = (waiting, positions)
-        return waiting, positions
-
-
-# -- views -------------------------------------------------------------------------------------
-
-
-def ticket_view(ticket: Ticket) -> TicketView:
-    return TicketView(
-        id=ticket.id,
-        number=ticket.number,
-        service=ticket.service,
-        status=ticket.status.value,
-        ticket_class=ticket.ticket_class.value,
-        issued_at=ticket.issued_at,
-        not_before=ticket.not_before,
-        lang=ticket.lang,
-        workplace=ticket.workplace,
-        operator=ticket.operator,
-        called_at=ticket.called_at,
-        calls=ticket.calls,
-    )
-
-
-def ticket_payload(tx: Tx, ticket: Ticket, **extra: Any) -> dict[str, Any]:
-    """A ticket as events and the snapshot carry it: number as spoken, where it is called."""
-    data: dict[str, Any] = {
-        "id": ticket.id,
-        "number": ticket.number,
-        "spoken": spoken_number(ticket.number),
-        "service": ticket.service,
-        "status": ticket.status.value,
-        "ticket_class": ticket.ticket_class.value,
-    }
-    if ticket.workplace is not None:
-        workplace = tx.workplaces.get(ticket.workplace)
-        data["workplace"] = ticket.workplace
-        data["workplace_name"] = workplace.name if workplace else {"ru": ticket.workplace}
-        data["workplace_kind"] = workplace.kind if workplace else "window"
-        data["operator"] = ticket.operator
-        data["calls"] = ticket.calls
-    data.update(extra)
-    return data
-
-
-def queue_summary(tx: Tx) -> dict[str, Any]:
-    """Waiting counts, estimates and the longest wait per service (the `queue.changed` data).
-
-    A service's estimate is what its last waiting ticket gets (0 when none waits); None when no
-    available operator serves it.
-    """
-    waiting, positions = tx.known_positions or tx.positions()
-    served = {
-        sid
-        for op in tx.repo.operators(tx.office.id)
-        if op.state is OperatorState.AVAILABLE
-        for sid in op.levels
-    }
-    count: dict[str, int] = dict.fromkeys(tx.services, 0)
-    oldest: dict[str, datetime] = {}
-    latest: dict[str, int] = {}
-    for ticket in waiting:
-        sid = ticket.service
-        count[sid] = count.get(sid, 0) + 1
-        if sid not in oldest or ticket.issued_at < oldest[sid]:
-            oldest[sid] = ticket.issued_at
-        minutes = positions[ticket.id].minutes
-        if minutes is not None and minutes > latest.get(sid, -1):
-            latest[sid] = minutes
-    return {
-        "services": [
-            {
-                "service": sid,
-                "waiting": n,
-                "estimate_minutes": latest.get(sid, 0) if sid in served else None,
-                "longest_wait_minutes": round(
-                    max(0.0, (tx.now - oldest[sid]).total_seconds() / 60) if sid in oldest else 0.0,
-                    1,
-                ),
-            }
-            for sid, n in count.items()
-        ]
-    }
-
+from queue_server.service.tx import Tx
+from queue_server.service.views import ticket_payload, ticket_view
 
 # -- the operator at the desk ------------------------------------------------------------------
 
@@ -234,7 +91,7 @@ def _call(tx: Tx, op: Operator, ticket: Ticket) -> DeskState:
         ticket.id, operator=op.id, workplace=op.workplace, called_at=tx.now, calls=1
     )
     tx.repo.set_operator(op.id, current_ticket=ticket.id, busy_since=tx.now)
-    tx.emit(EventType.TICKET_CALLED, ticket_payload(tx, ticket))
+    tx.emit(EventType.TICKET_CALLED, ticket_payload(tx, ticket, p.TicketCalled))
     tx.queue_touched = True
     return _desk_state(tx, op.id, ticket)
 
@@ -300,7 +157,7 @@ def recall(tx: Tx, cmd: c.Recall) -> DeskState:
     ticket.calls += 1
     tx.repo.save_ticket(ticket)
     tx.repo.update_open_step(ticket.id, calls=ticket.calls)
-    tx.emit(EventType.TICKET_RECALLED, ticket_payload(tx, ticket))
+    tx.emit(EventType.TICKET_RECALLED, ticket_payload(tx, ticket, p.TicketRecalled))
     return _desk_state(tx, op.id, ticket)
 
 
@@ -312,7 +169,7 @@ def start_service(tx: Tx, cmd: c.StartService) -> DeskState:
     tx.repo.save_ticket(ticket)
     tx.repo.update_open_step(ticket.id, started_at=tx.now)
     tx.repo.set_operator(op.id, busy_since=tx.now)
-    tx.emit(EventType.TICKET_STARTED, ticket_payload(tx, ticket))
+    tx.emit(EventType.TICKET_STARTED, ticket_payload(tx, ticket, p.TicketStarted))
     return _desk_state(tx, op.id, ticket)
 
 
@@ -328,16 +185,19 @@ def finish(tx: Tx, cmd: c.Finish) -> DeskState:
     tx.repo.save_ticket(ticket)
     tx.repo.update_open_step(ticket.id, finished_at=tx.now, outcome=outcome.value)
     _release(tx, op)
-    tx.emit(EventType.TICKET_FINISHED, ticket_payload(tx, ticket, outcome=outcome.value))
+    tx.emit(
+        EventType.TICKET_FINISHED,
+        ticket_payload(tx, ticket, p.TicketFinished, outcome=outcome.value),
+    )
     tx.emit(
         EventType.RATING_REQUESTED,
-        {
-            "ticket": ticket.id,
-            "number": ticket.number,
-            "service": ticket.service,
-            "workplace": ticket.workplace,
-            "operator": op.id,
-        },
+        p.RatingRequested(
+            ticket=ticket.id,
+            number=ticket.number,
+            service=ticket.service,
+            workplace=ticket.workplace,
+            operator=op.id,
+        ),
     )
     tx.queue_touched = True
     return _desk_state(tx, op.id, None, outcome.value)
@@ -350,7 +210,7 @@ def no_show(tx: Tx, cmd: c.NoShow) -> DeskState:
     tx.repo.save_ticket(ticket)
     tx.repo.update_open_step(ticket.id, finished_at=tx.now, outcome=Outcome.NO_SHOW.value)
     _release(tx, op)
-    tx.emit(EventType.TICKET_NO_SHOW, ticket_payload(tx, ticket))
+    tx.emit(EventType.TICKET_NO_SHOW, ticket_payload(tx, ticket, p.TicketNoShow))
     tx.queue_touched = True
     return _desk_state(tx, op.id, None, Outcome.NO_SHOW.value)
 
@@ -380,9 +240,7 @@ def return_to_queue(tx: Tx, cmd: c.ReturnToQueue) -> DeskState:
     _release(tx, op)
     tx.emit(
         EventType.TICKET_RETURNED,
-        ticket_payload(
-            tx, ticket, not_before=format_utc(ticket.not_before) if ticket.not_before else None
-        ),
+        ticket_payload(tx, ticket, p.TicketReturned),
     )
     tx.queue_touched = True
     return _desk_state(tx, op.id, None, Outcome.RETURNED.value)
@@ -426,6 +284,7 @@ def transfer(tx: Tx, cmd: c.Transfer) -> DeskState:
         ticket_payload(
             tx,
             ticket,
+            p.TicketTransferred,
             from_service=from_service,
             to_operator=cmd.to_operator,
             to_workplace=cmd.to_workplace,
@@ -442,13 +301,9 @@ def _set_state(tx: Tx, op_id: str, state: OperatorState, reason: str | None, **v
     assert row is not None
     tx.emit(
         EventType.OPERATOR_STATUS,
-        {
-            "operator": op_id,
-            "name": row.name,
-            "workplace": row.workplace,
-            "state": state.value,
-            "reason": reason,
-        },
+        p.OperatorStatus(
+            operator=op_id, name=row.name, workplace=row.workplace, state=state, reason=reason
+        ),
     )
     tx.queue_touched = True
 
@@ -554,7 +409,7 @@ def housekeep(tx: Tx, cmd: c.Housekeep) -> HousekeepingReport:
             tx.repo.save_ticket(current)
             tx.repo.update_open_step(current.id, finished_at=tx.now, outcome=Outcome.NO_SHOW.value)
             _release(tx, op)
-            tx.emit(EventType.TICKET_NO_SHOW, ticket_payload(tx, current))
+            tx.emit(EventType.TICKET_NO_SHOW, ticket_payload(tx, current, p.TicketNoShow))
             stale.append(current)
     signed_in = tx.repo.operators_signed_in(tx.office.id, tx.now)
     gone = [
@@ -569,7 +424,7 @@ def housekeep(tx: Tx, cmd: c.Housekeep) -> HousekeepingReport:
     if stale:
         tx.emit(
             EventType.DAY_RESET,
-            {"day": today.isoformat(), "closed": [t.id for t in stale]},
+            p.DayReset(day=today, closed=[t.id for t in stale]),
         )
         tx.queue_touched = True
     return HousekeepingReport(closed=[t.number for t in stale], signed_out=gone)
@@ -580,7 +435,7 @@ def cancel_ticket(tx: Tx, cmd: c.CancelTicket) -> TicketView:
     _apply(ticket, Action.CANCEL)
     tx.repo.save_ticket(ticket)
     tx.repo.update_open_step(ticket.id, finished_at=tx.now, outcome=Outcome.CANCELLED.value)
-    tx.emit(EventType.TICKET_CANCELLED, ticket_payload(tx, ticket))
+    tx.emit(EventType.TICKET_CANCELLED, ticket_payload(tx, ticket, p.TicketCancelled))
     tx.queue_touched = True
     return ticket_view(ticket)
 
@@ -630,7 +485,7 @@ def issue_ticket(tx: Tx, cmd: c.IssueTicket) -> IssuedTicket:
     tx.repo.open_step(tx.office.id, ticket.id, service.id, tx.now)
     _, positions = tx.positions()
     position = positions[ticket.id]
-    tx.emit(EventType.TICKET_ISSUED, ticket_payload(tx, ticket, issued_at=format_utc(tx.now)))
+    tx.emit(EventType.TICKET_ISSUED, ticket_payload(tx, ticket, p.TicketIssued))
     tx.queue_touched = True
     return IssuedTicket(
         id=ticket.id,

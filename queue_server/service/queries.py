@@ -1,8 +1,17 @@
-"""The read side: services, the queue, a ticket's public status, the WebSocket snapshot."""
+"""The read side: services, the queue, a ticket's public status, the WebSocket snapshot.
+
+The queue's order and estimates come from a replay of the whole queue (domain/estimate.py). A read
+reuses the replay made for the office's present event seq (`OfficeReading`) instead of making
+its own: a thousand displays reconnecting, or a hall of phones refreshing their status pages, cost
+one replay, not a thousand. A reading is also renewed when it is older than `fresh_for`, since
+estimates and waits move with the clock even when nothing happens.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -18,29 +27,84 @@ from queue_protocol.models import (
     ServiceView,
     WorkplaceView,
 )
+from queue_protocol.payloads import ServiceQueueState
 from queue_server.domain import errors
+from queue_server.domain.estimate import Position
 from queue_server.domain.hours import is_open, parse_hours
-from queue_server.domain.order import call_order
+from queue_server.domain.model import Ticket
 from queue_server.service.bus import Clock, unknown_office, utc_now
-from queue_server.service.handlers import Tx, queue_summary, ticket_payload, ticket_view
+from queue_server.service.tx import Tx
+from queue_server.service.views import ordered_waiting, queue_lines, snapshot_data, ticket_view
 from queue_server.storage.db import read_transaction
-from queue_server.storage.repository import Repository, ticket_from_row
+from queue_server.storage.repository import Repository
 
-RECENT_CALLS = 12
+#: How long a reading of an unchanged office is reused before its estimates are renewed.
+FRESH_FOR = timedelta(seconds=10)
+
+
+@dataclass(frozen=True)
+class OfficeReading:
+    """The queue of one office as of event `seq`, computed at `at` by one replay."""
+
+    seq: int
+    at: datetime
+    lines: list[ServiceQueueState]
+    ordered: list[Ticket]
+    positions: dict[int, Position]
+    snapshot: dict[str, Any]  # shared by every reader: never mutate it
 
 
 class QueueQueries:
     """Read-only questions, each answered from one consistent snapshot of the database."""
 
-    def __init__(self, engine: Engine, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, engine: Engine, clock: Clock = utc_now, fresh_for: timedelta = FRESH_FOR
+    ) -> None:
         self.engine = engine
         self.clock = clock
+        self.fresh_for = fresh_for
+        self._readings: dict[str, OfficeReading] = {}
+        # One replay at a time per office: the others wait for it and reuse it.
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self.replays = 0  # how many readings were computed (for tests and benchmarks)
 
     def _tx(self, repo: Repository, office: str) -> Tx:
         row = repo.office(office)
         if row is None:
             raise unknown_office(office)
         return Tx(repo=repo, office=row, now=self.clock(), status_url=lambda _: "")
+
+    def _lock(self, office: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(office, threading.Lock())
+
+    def _reading(self, tx: Tx) -> OfficeReading:
+        """The reading for the office's seq in `tx`, made now if none is fresh."""
+        office = tx.office.id
+        with self._lock(office):
+            reading = self._readings.get(office)
+            if (
+                reading is not None
+                and reading.seq == tx.office.seq
+                and timedelta(0) <= tx.now - reading.at < self.fresh_for
+            ):
+                return reading
+            lines = queue_lines(tx)
+            ordered = ordered_waiting(tx)
+            assert tx.known_positions is not None
+            reading = OfficeReading(
+                seq=tx.office.seq,
+                at=tx.now,
+                lines=lines,
+                ordered=ordered,
+                positions=tx.known_positions[1],
+                snapshot=snapshot_data(tx, lines, ordered).to_json(),
+            )
+            self.replays += 1
+            if reading.seq >= (self._readings[office].seq if office in self._readings else -1):
+                self._readings[office] = reading
+            return reading
 
     def services(self, office: str) -> ServicesResponse:
         with read_transaction(self.engine) as conn:
@@ -73,15 +137,12 @@ class QueueQueries:
 
     def queue(self, office: str) -> QueueResponse:
         with read_transaction(self.engine) as conn:
-            tx = self._tx(Repository(conn), office)
-            summary = queue_summary(tx)
-            waiting = tx.known_positions[0] if tx.known_positions else []
-            ordered = call_order(waiting, tx.rules, tx.now)
-            return QueueResponse(
-                office=office,
-                services=[ServiceQueue.model_validate(s) for s in summary["services"]],
-                waiting=[ticket_view(t) for t in ordered],
-            )
+            reading = self._reading(self._tx(Repository(conn), office))
+        return QueueResponse(
+            office=office,
+            services=[ServiceQueue.model_validate(line.model_dump()) for line in reading.lines],
+            waiting=[ticket_view(t) for t in reading.ordered],
+        )
 
     def public_ticket(self, token: str) -> PublicTicket:
         with read_transaction(self.engine) as conn:
@@ -95,8 +156,7 @@ class QueueQueries:
             service = tx.services.get(row.service)
             ahead = minutes = None
             if row.status == "waiting":
-                _, positions = tx.positions()
-                position = positions.get(row.id)
+                position = self._reading(tx).positions.get(row.id)
                 if position is not None:
                     ahead, minutes = position.ahead, position.minutes
             workplace = tx.workplaces.get(row.workplace) if row.workplace else None
@@ -115,36 +175,10 @@ class QueueQueries:
             )
 
     def snapshot(self, office: str) -> tuple[int, dict[str, Any]]:
-        """(seq, data): the office's present state as of event `seq`."""
+        """(seq, data): the office's present state as of event `seq` (a `SnapshotData`)."""
         with read_transaction(self.engine) as conn:
-            repo = Repository(conn)
-            tx = self._tx(repo, office)
-            summary = queue_summary(tx)
-            waiting = tx.known_positions[0] if tx.known_positions else []
-            active = [
-                ticket_payload(tx, ticket_from_row(row), called_at=_iso(row.called_at))
-                for row in repo.active_tickets(office)[:RECENT_CALLS]
-            ]
-            operators = [
-                {
-                    "operator": op.id,
-                    "workplace": op.workplace,
-                    "state": op.state.value,
-                    "current_ticket": op.current_ticket,
-                }
-                for op in repo.operators(office)
-            ]
-            data = {
-                "office": {"id": office, "name": tx.office.name, "timezone": tx.office.timezone},
-                "services": summary["services"],
-                "waiting": [
-                    ticket_view(t).model_dump(mode="json")
-                    for t in call_order(waiting, tx.rules, tx.now)
-                ],
-                "active": active,
-                "operators": operators,
-            }
-            return tx.office.seq, data
+            reading = self._reading(self._tx(Repository(conn), office))
+        return reading.seq, reading.snapshot
 
     def events_since(self, office: str, since: int, limit: int) -> list[dict[str, Any]]:
         with read_transaction(self.engine) as conn:
@@ -194,9 +228,3 @@ class QueueQueries:
             if row is None:
                 raise unknown_office(office)
             return row.seq
-
-
-def _iso(moment: datetime | None) -> str | None:
-    from queue_protocol.events import format_utc
-
-    return format_utc(moment) if moment else None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
+from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
@@ -29,6 +31,11 @@ def make_event(office: str, seq: int) -> Envelope:
     )
 
 
+def snapshot_data(office: str) -> dict[str, Any]:
+    """The smallest valid snapshot `data` of an office."""
+    return {"office": {"id": office, "name": {"ru": "Офис"}, "timezone": "UTC"}}
+
+
 class FakeOfficeServer:
     """Serves `/ws` on 127.0.0.1 as DESIGN.md §5 says, with switches to misbehave on purpose.
 
@@ -44,6 +51,7 @@ class FakeOfficeServer:
         self.overlap = 0  # replays start this many events before since + 1
         self.snapshot_overlap = 0  # after a snapshot, resend this many events it already covers
         self.skip_once: set[int] = set()  # seqs left out once, making a gap
+        self.raw: dict[int, str] = {}  # seqs sent as this text instead of their envelope
         self.close_only_on_bad_token = False  # refuse with close 4401 and no error message
         self.hold: asyncio.Event | None = None  # while set here and not set, hellos wait
         self.handshake_status: int | None = None  # refuse the HTTP upgrade with this status
@@ -79,6 +87,16 @@ class FakeOfficeServer:
         """Add `count` events to the log and wake the live connections."""
         for _ in range(count):
             self.events.append(make_event(self.office, len(self.events) + 1))
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    def append_raw(self, message: dict[str, Any]) -> None:
+        """Add one event sent exactly as `message` (with this log's next office and seq), as a
+        newer server would send what this client's models do not know."""
+        seq = len(self.events) + 1
+        text = json.dumps({**message, "v": 1, "office": self.office, "seq": seq})
+        self.events.append(make_event(self.office, seq))
+        self.raw[seq] = text
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
@@ -121,7 +139,7 @@ class FakeOfficeServer:
             return
         head = len(self.events)
         if hello.since is None:
-            snapshot = Snapshot(office=self.office, seq=head, data={"issued": head})
+            snapshot = Snapshot(office=self.office, seq=head, data=snapshot_data(self.office))
             await ws.send(encode_message(snapshot))
             cursor = max(0, head - self.snapshot_overlap)
         else:
@@ -144,7 +162,7 @@ class FakeOfficeServer:
         if event.seq in self.skip_once:
             self.skip_once.discard(event.seq)
             return False
-        await ws.send(encode_event(event))
+        await ws.send(self.raw.get(event.seq) or encode_event(event))
         return True
 
     @staticmethod

@@ -23,7 +23,7 @@ from queue_server.domain import errors
 from queue_server.domain.order import next_for
 from queue_server.service import commands as c
 from queue_server.service.bus import QueueService
-from queue_server.service.handlers import Tx
+from queue_server.service.tx import Tx
 from queue_server.storage import tables as t
 from queue_server.storage.db import make_engine, read_transaction, sqlite_url
 from queue_server.storage.repository import Repository
