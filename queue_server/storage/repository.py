@@ -18,6 +18,7 @@ from queue_server.domain.model import (
     TicketStatus,
 )
 from queue_server.storage import tables as t
+from queue_server.storage.db import READ_ONLY
 
 
 @dataclass(frozen=True)
@@ -378,21 +379,31 @@ class Repository:
     def append_events(
         self, office: str, items: Sequence[tuple[str, Mapping[str, Any]]], at: datetime
     ) -> list[dict[str, Any]]:
-        """Write events with the office's next seqs; returns them as envelope dicts."""
+        """Write events with the office's next seqs; returns them as envelope dicts.
+
+        The seqs are taken by one `UPDATE … RETURNING` of the office's row, which takes the
+        per-office lock when the caller does not hold it yet (PostgreSQL: the row lock, waiting
+        for the office's running command; SQLite: the database's write lock). So a caller in a
+        plain transaction (`okno operator add`, `okno config apply`) can never write a seq that a
+        command of the office wrote too. A read-only transaction may not append.
+        """
         if not items:
             return []
-        seq = self.conn.execute(
-            select(t.offices.c.seq).where(t.offices.c.id == office)
+        if self.conn.get_execution_options().get(READ_ONLY, False):
+            raise RuntimeError("events are appended in a write transaction, not a read-only one")
+        last = self.conn.execute(
+            update(t.offices)
+            .where(t.offices.c.id == office)
+            .values(seq=t.offices.c.seq + len(items))
+            .returning(t.offices.c.seq)
         ).scalar_one()
+        seq = last - len(items)
         rows = []
         for offset, (kind, data) in enumerate(items, start=1):
             rows.append(
                 {"office": office, "seq": seq + offset, "type": kind, "at": at, "data": dict(data)}
             )
         self.conn.execute(insert(t.events), rows)
-        self.conn.execute(
-            update(t.offices).where(t.offices.c.id == office).values(seq=seq + len(rows))
-        )
         if self.conn.dialect.name == "postgresql":
             # Delivered to the other server processes only if this transaction commits.
             self.conn.execute(
