@@ -55,6 +55,7 @@ from queue_protocol.models import (
     QueueResponse,
     ReturnRequest,
     ServicesResponse,
+    TicketView,
     TransferRequest,
 )
 
@@ -189,7 +190,9 @@ class ClientSession:
     jitter fraction in [0, 1]; `hello_timeout` is how long the first answer may take;
     `http_transport` or `http_client_factory` replace the HTTP client (the session closes it);
     `http_attempts` is how many times a command is sent when no answer comes; `ws_connect`
-    opens the WebSocket.
+    opens the WebSocket; `sleep` waits between attempts (tests pass one that does not sleep).
+    `lang` is the language the server answers problems in (`Accept-Language`): a kiosk switched
+    to English sets `session.lang = Lang.EN` and its refusals read in English.
     """
 
     def __init__(
@@ -208,6 +211,8 @@ class ClientSession:
         http_timeout: float = 10.0,
         http_attempts: int = 3,
         ws_connect: WebSocketConnect = connect_websocket,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        lang: Lang | str = Lang.RU,
     ) -> None:
         if http_transport is not None and http_client_factory is not None:
             raise ValueError("give http_transport or http_client_factory, not both")
@@ -227,6 +232,8 @@ class ClientSession:
         self._http_timeout = http_timeout
         self._http_attempts = http_attempts
         self._ws_connect = ws_connect
+        self._sleep = sleep
+        self.lang = Lang(lang)
         self._http: httpx.AsyncClient | None = None
 
         # `_accepted_seq` is what the next hello asks from; `_last_seq` is what the consumer got.
@@ -365,7 +372,7 @@ class ClientSession:
             self._set_state(ConnectionState.RECONNECTING)
             delay = backoff_delay(failures, self._backoff_base, self._backoff_max, self._rand)
             logger.info("reconnecting in %.2f s (failures in a row: %d)", delay, failures)
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
 
     async def _connect_once(self) -> _ConnectionOutcome:
         """Connect, say hello, follow the events until the connection ends; never raises
@@ -602,6 +609,18 @@ class ClientSession:
         """End a pause."""
         return await self._desk("resume", None, idempotency_key)
 
+    async def logout(self, *, idempotency_key: str | None = None) -> DeskState:
+        """Leave the workplace: the operator goes offline and the token stops working (also for
+        the event connection, which the server closes). The session forgets the token."""
+        state = await self._desk("logout", None, idempotency_key)
+        self._token = None
+        return state
+
+    async def cancel_ticket(self, ticket: int, *, idempotency_key: str | None = None) -> TicketView:
+        """A supervisor takes a waiting ticket out of the queue (a visitor who left)."""
+        path = f"/offices/{_segment(self.office)}/tickets/{ticket}/cancel"
+        return await self._request("POST", path, TicketView, idempotency_key=idempotency_key)
+
     async def public_ticket(self, token: str) -> PublicTicket:
         """A ticket as its public status page shows it (no token needed)."""
         path = f"/public/tickets/{_segment(token)}"
@@ -625,7 +644,7 @@ class ClientSession:
         idempotency_key: str | None = None,
     ) -> ResponseModel:
         """Send one command, retrying only when no answer came, always with the same key."""
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", "Accept-Language": self.lang.value}
         if auth and self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         if method == "POST" and auth:
@@ -652,7 +671,7 @@ class ClientSession:
                     self._http_attempts,
                     delay,
                 )
-                await asyncio.sleep(delay)
+                await self._sleep(delay)
             except httpx.TransportError as exc:
                 raise ConnectionLost(f"{method} {path}: {exc!r}") from exc
         if response.is_success:

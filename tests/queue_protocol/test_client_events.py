@@ -118,35 +118,6 @@ async def test_gap_makes_the_client_resume_instead_of_skipping(
     assert ConnectionState.RECONNECTING in items
 
 
-@pytest.mark.asyncio
-async def test_client_retries_with_backoff_until_the_server_comes_up(
-    make_session: SessionFactory,
-) -> None:
-    """With the server down the client retries, spaced by backoff, and connects once it is up."""
-    server = FakeOfficeServer()
-    server.append(3)
-    await server.start()
-    port = server.port
-    await server.stop()
-    connect = CountingConnect()
-    session = make_session(server.base_url, ws_connect=connect)
-    session.start()
-    stream = session.events()
-    try:
-        items = await take_until(stream, is_state(ConnectionState.RECONNECTING))
-        await asyncio.sleep(0.3)
-        attempts_while_down = connect.calls
-        await server.start(port)
-        items += await take_until(stream, is_state(LIVE))
-    finally:
-        await server.stop()
-
-    # Backoff 5 ms doubling to 50 ms: about eight attempts in 0.3 s; without it, hundreds.
-    assert 3 <= attempts_while_down <= 15
-    assert isinstance(items[-2], Snapshot) and items[-2].seq == 3
-    assert [hello.since for hello in server.hellos] == [None]
-
-
 @pytest.mark.parametrize("with_message", [True, False], ids=["error-message", "close-4401-only"])
 @pytest.mark.asyncio
 async def test_bad_token_stops_the_session_without_retrying(
