@@ -23,12 +23,3 @@ def format_number(prefix: str, counter: int) -> str:
     if not 1 <= counter <= MAX_NUMBER:
         raise ValueError(f"ticket counter out of range: {counter}")
     return f"{prefix}{counter:03d}"
-
-
-def spoken_number(number: str) -> str:
-    """How a number is said: `А042` → `А 42` (never "ноль сорок два")."""
-    prefix = number.rstrip("0123456789")
-    digits = number[len(prefix) :]
-    if not digits:
-        return number
-    return f"{prefix} {int(digits)}".strip()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hardware.speech.phrases import Call, WorkplaceKind, call_phrase, spoken_number
 
@@ -46,3 +48,11 @@ def test_recall_phrasing() -> None:
 def test_room_in_russian() -> None:
     """A room is "кабинет" in Russian."""
     assert call_phrase(Call("Б5", "214", WorkplaceKind.ROOM), "ru") == "Талон Б 5, кабинет 214"
+
+
+@given(st.integers(1, 999), st.sampled_from(["А", "Б", "В", "П", "Т"]))
+def test_spoken_number_never_has_a_leading_zero(counter: int, prefix: str) -> None:
+    """Every ticket number (А001 … А999) is said as its letter and its value: "А 42", never
+    "А ноль сорок два"."""
+    spoken = spoken_number(f"{prefix}{counter:03d}", "ru")
+    assert spoken == f"{prefix} {counter}"

@@ -1,4 +1,4 @@
-"""Ticket numbering of DESIGN.md §4: service day, counter wrap, formatting and the spoken form."""
+"""Ticket numbering of DESIGN.md §4: service day, counter wrap, and formatting (the spoken form is hardware.speech.phrases)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,12 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from queue_server.domain.numbering import (
     MAX_NUMBER,
     format_number,
     next_counter,
     service_day,
-    spoken_number,
 )
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -62,29 +59,3 @@ def test_format_number_refuses_out_of_range(counter):
     """Counters outside 1 … 999 are a programming error: ValueError."""
     with pytest.raises(ValueError, match="out of range"):
         format_number("А", counter)
-
-
-@pytest.mark.parametrize(
-    ("number", "spoken"),
-    [("А042", "А 42"), ("Б100", "Б 100"), ("A007", "A 7"), ("А001", "А 1"), ("В999", "В 999")],
-)
-def test_spoken_number_drops_leading_zeros(number, spoken):
-    """A number is said as prefix and value: "А 42", never "А ноль сорок два"."""
-    assert spoken_number(number) == spoken
-
-
-@given(st.integers(1, MAX_NUMBER), st.sampled_from(["А", "Б", "В", "A", "ПК"]))
-def test_spoken_form_never_has_a_leading_zero(counter, prefix):
-    """For every counter, the spoken number is the prefix, one space, the value without zeros."""
-    spoken = spoken_number(format_number(prefix, counter))
-    said_prefix, digits = spoken.split(" ")
-    assert said_prefix == prefix
-    assert not digits.startswith("0")
-    assert int(digits) == counter
-
-
-def test_spoken_form_of_all_counters():
-    """Exhaustively for 1 … 999: no digit group in the spoken form starts with zero."""
-    for counter in range(1, MAX_NUMBER + 1):
-        digits = spoken_number(format_number("А", counter)).removeprefix("А ")
-        assert digits == str(counter)
