@@ -1,4 +1,4 @@
-"""Ticket numbering of DESIGN.md §4: service day, counter wrap, and formatting (the spoken form is hardware.speech.phrases)."""
+"""Ticket numbering of DESIGN.md §4: service day, counter wrap and formatting."""
 
 from __future__ import annotations
 
