@@ -26,10 +26,6 @@ def upgrade() -> None:
         "(SELECT steps.service FROM steps WHERE steps.ticket = tickets.id"
         " ORDER BY steps.id LIMIT 1), service)"
     )
-    if op.get_bind().dialect.name == 'sqlite':
-        # SQLite rebuilds the table to make the column NOT NULL: the steps that refer to the
-        # tickets are checked at commit, when the rebuilt table is back under its name.
-        op.execute('PRAGMA defer_foreign_keys = ON')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.alter_column('issued_service', existing_type=sa.String(length=64), nullable=False)
 
