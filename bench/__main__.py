@@ -9,11 +9,12 @@ import traceback
 from collections.abc import Callable
 from datetime import datetime
 
-from bench import issue_throughput, ws_latency, ws_memory
+from bench import issue_throughput, read_cost, ws_latency, ws_memory
 from bench._common import Figure, print_figures
 
 BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
     ("issue throughput", issue_throughput.run),
+    ("read cost", read_cost.run),
     ("WebSocket latency", ws_latency.run),
     ("WebSocket memory", ws_memory.run),
 ]

@@ -110,10 +110,11 @@ _CLONE = """
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count)
 INSERT INTO tickets (office, number, day, service, ticket_class, status, issued_at, due_at,
                      not_before, slot_at, target_operator, target_workplace, operator, workplace,
-                     called_at, started_at, calls, lang, public_token)
+                     called_at, started_at, calls, lang, public_token, issued_service)
 SELECT t.office, t.number, t.day, t.service, t.ticket_class, 'waiting', t.issued_at, t.due_at,
        t.not_before, t.slot_at, t.target_operator, t.target_workplace, t.operator, t.workplace,
-       t.called_at, t.started_at, t.calls, t.lang, 'bench-' || :mark || '-' || n.i
+       t.called_at, t.started_at, t.calls, t.lang, 'bench-' || :mark || '-' || n.i,
+       t.issued_service
 FROM n JOIN tickets t ON t.id = CASE WHEN n.i % 2 = 0 THEN :a ELSE :b END
 """
 

@@ -10,7 +10,7 @@ estimates and waits move with the clock even when nothing happens.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,16 +42,36 @@ from queue_server.storage.repository import Repository
 FRESH_FOR = timedelta(seconds=10)
 
 
-@dataclass(frozen=True)
+@dataclass
 class OfficeReading:
-    """The queue of one office as of event `seq`, computed at `at` by one replay."""
+    """The queue of one office as of event `seq`, computed at `at` by one replay.
+
+    Shared by every reader: never mutate it. `queue_json` is the `/queue` answer, encoded once
+    on first use.
+    """
 
     seq: int
     at: datetime
     lines: list[ServiceQueueState]
     ordered: list[Ticket]
     positions: dict[int, Position]
-    snapshot: dict[str, Any]  # shared by every reader: never mutate it
+    snapshot: dict[str, Any]
+    office: str = ""
+    _queue_json: bytes | None = field(default=None, repr=False)
+
+    def queue_response(self) -> QueueResponse:
+        return QueueResponse(
+            office=self.office,
+            services=[ServiceQueue.model_validate(line.model_dump()) for line in self.lines],
+            waiting=[ticket_view(t) for t in self.ordered],
+        )
+
+    @property
+    def queue_json(self) -> bytes:
+        if self._queue_json is None:
+            # Two threads may both encode it the first time: same bytes, no harm.
+            self._queue_json = self.queue_response().model_dump_json().encode()
+        return self._queue_json
 
 
 class QueueQueries:
@@ -100,6 +120,7 @@ class QueueQueries:
                 ordered=ordered,
                 positions=tx.known_positions[1],
                 snapshot=snapshot_data(tx, lines, ordered).to_json(),
+                office=office,
             )
             self.replays += 1
             if reading.seq >= (self._readings[office].seq if office in self._readings else -1):
@@ -136,13 +157,16 @@ class QueueQueries:
             )
 
     def queue(self, office: str) -> QueueResponse:
+        """Counts, estimates and the waiting tickets in call order."""
+        return self._office_reading(office).queue_response()
+
+    def queue_json(self, office: str) -> bytes:
+        """`queue()` as JSON, encoded once per reading (what the API sends)."""
+        return self._office_reading(office).queue_json
+
+    def _office_reading(self, office: str) -> OfficeReading:
         with read_transaction(self.engine) as conn:
-            reading = self._reading(self._tx(Repository(conn), office))
-        return QueueResponse(
-            office=office,
-            services=[ServiceQueue.model_validate(line.model_dump()) for line in reading.lines],
-            waiting=[ticket_view(t) for t in reading.ordered],
-        )
+            return self._reading(self._tx(Repository(conn), office))
 
     def public_ticket(self, token: str) -> PublicTicket:
         with read_transaction(self.engine) as conn:
@@ -176,8 +200,7 @@ class QueueQueries:
 
     def snapshot(self, office: str) -> tuple[int, dict[str, Any]]:
         """(seq, data): the office's present state as of event `seq` (a `SnapshotData`)."""
-        with read_transaction(self.engine) as conn:
-            reading = self._reading(self._tx(Repository(conn), office))
+        reading = self._office_reading(office)
         return reading.seq, reading.snapshot
 
     def events_since(self, office: str, since: int, limit: int) -> list[dict[str, Any]]:
