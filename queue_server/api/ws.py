@@ -3,6 +3,24 @@
 The subscription is taken before the database is read, so an event committed while the client
 is being caught up is either in what was read or in the subscriber's queue; duplicates are
 dropped by seq. A client that says hello with a seq too old (or unknown) gets a snapshot.
+
+Close codes (each refusal first sends a `WsError` with its code and an English detail):
+
+- 4400: the first message was not a valid hello (`bad_hello`).
+- 4401: the token is not (or no longer) valid; reconnecting with it cannot help, so a client
+  stops. At hello: `unauthorized` or `token_expired`. On an open connection, the close reason
+  tells why it ended: `token_revoked` (logout), `token_replaced` (a newer login of the same
+  operator, or a new token of the same device from `okno device add`), `deactivated` (the
+  operator or device was left out of an applied office file), all with the error code
+  `unauthorized`; `token_expired` (an operator's 12 h session ran out), error `token_expired`.
+- 4408: the client fell too far behind (or the server restarted its stream); reconnect with
+  `since`, nothing is lost.
+
+An open connection ends as soon as its credential does: at once when the change is made in this
+process (logout, login, expiry timer); when it is made by another process or the `okno`
+command, as soon as this process reads its event (config.changed, operator.status: within about
+half a second), and otherwise at the latest at the next re-check of every open connection,
+made at most every RECHECK_SECONDS while events flow.
 """
 
 from __future__ import annotations
@@ -10,17 +28,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from queue_protocol.errors import ProtocolError
+from queue_protocol.events import EventType
 from queue_protocol.messages import Resumed, Snapshot, WsError, decode_hello, encode_message
 from queue_server.api.events import encode_row
 from queue_server.bootstrap import Container
 from queue_server.service.auth import AuthError
-from queue_server.service.hub import Subscriber
+from queue_server.service.connections import Connection, Ending
+from queue_server.service.hub import Delivery, Subscriber
 
 log = logging.getLogger("okno.ws")
 
@@ -30,6 +53,54 @@ HELLO_TIMEOUT = 10.0
 CLOSE_BAD_HELLO = 4400
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_SLOW = 4408
+RECHECK_SECONDS = 10.0
+
+
+def watch_credentials(container: Container) -> None:
+    """Credentials changed by another process reach this one through the event log.
+
+    An office's config.changed (an office file applied, an operator added, a device given a new
+    token) drops the tokens this process checked lately, so a deactivated account is refused
+    at once, and re-checks the office's open connections; an operator.status re-checks that
+    operator's connections (a logout or login elsewhere). While events flow, every open
+    connection is re-checked at most every RECHECK_SECONDS, for whatever no event tells.
+    """
+    auth = container.auth
+    running: set[asyncio.Future[int]] = set()
+    next_sweep = 0.0
+
+    def finished(future: asyncio.Future[int]) -> None:
+        running.discard(future)
+        if not future.cancelled() and future.exception() is not None:
+            log.error("re-checking open connections failed", exc_info=future.exception())
+
+    def recheck(wanted: Callable[[Connection], bool]) -> None:
+        if not auth.connections.select(wanted):
+            return
+        future = asyncio.get_running_loop().run_in_executor(None, auth.recheck, wanted)
+        running.add(future)
+        future.add_done_callback(finished)
+
+    def on_event(office: str, event: dict[str, Any]) -> None:
+        nonlocal next_sweep
+        kind = event["type"]
+        if kind == EventType.CONFIG_CHANGED.value:
+            auth.forget_tokens()
+            recheck(lambda c: c.office == office)
+        elif kind == EventType.OPERATOR_STATUS.value:
+            operator = event["data"].get("operator")
+            recheck(
+                lambda c: (
+                    c.credential.principal.kind == "operator"
+                    and c.credential.principal.id == operator
+                )
+            )
+        now = time.monotonic()
+        if now >= next_sweep and len(auth.connections):
+            next_sweep = now + RECHECK_SECONDS
+            recheck(lambda _: True)
+
+    container.hub.listen(on_event)
 
 
 @router.websocket("/ws")
@@ -65,33 +136,62 @@ async def serve_socket(websocket: WebSocket, container: Container) -> None:
         return
     except WebSocketDisconnect:
         return
+    auth = container.auth
+    generation = auth.generation
     try:
-        principal = await run_in_threadpool(container.auth.authenticate, hello.token)
+        credential = await run_in_threadpool(auth.check, hello.token)
     except AuthError as exc:
         await _refuse(websocket, exc.code, exc.en, CLOSE_UNAUTHORIZED)
         return
+    principal = credential.principal
     if principal.kind != "operator":
-        await run_in_threadpool(container.auth.touch_device, principal.id)
+        await run_in_threadpool(auth.touch_device, principal.id)
     office = principal.office
     hub = container.hub
     subscriber = hub.subscribe(office)
+    loop = asyncio.get_running_loop()
+
+    def end(_ending: Ending) -> None:  # any thread
+        with contextlib.suppress(RuntimeError):  # the loop is closing: so is the socket
+            loop.call_soon_threadsafe(_stop, subscriber)
+
+    connection = auth.connections.add(credential, end)
+    expiry = None
+    if credential.expires_at is not None:
+        delay = (credential.expires_at - auth.clock()).total_seconds()
+        expiry = loop.call_later(max(delay, 0.0), auth.connections.end, connection, Ending.EXPIRED)
     reader = asyncio.create_task(_read_until_closed(websocket, subscriber))
     try:
+        if auth.generation != generation:
+            # Credentials ended while this one was checked: it may be one of them.
+            await run_in_threadpool(auth.recheck, lambda c: c is connection)
         last = await _catch_up(websocket, container, office, hello.since)
-        await _stream(websocket, container, subscriber, last)
+        await _stream(websocket, container, subscriber, connection, last)
     except (WebSocketDisconnect, RuntimeError, ConnectionError):
         pass
     finally:
+        auth.connections.remove(connection)
+        if expiry is not None:
+            expiry.cancel()
         hub.unsubscribe(subscriber)
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reader
 
 
-async def _refuse(websocket: WebSocket, code: str, detail: str, close_code: int) -> None:
+def _stop(subscriber: Subscriber) -> None:
+    """The connection's credential ended: nothing more is sent, the sender closes at once."""
+    while not subscriber.queue.empty():
+        subscriber.queue.get_nowait()
+    subscriber.queue.put_nowait(None)
+
+
+async def _refuse(
+    websocket: WebSocket, code: str, detail: str, close_code: int, reason: str | None = None
+) -> None:
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         await websocket.send_text(encode_message(WsError(code=code, detail=detail)))
-        await websocket.close(close_code)
+        await websocket.close(close_code, reason)
 
 
 async def _catch_up(
@@ -114,14 +214,30 @@ async def _catch_up(
 
 
 async def _stream(
-    websocket: WebSocket, container: Container, subscriber: Subscriber, last: int
+    websocket: WebSocket,
+    container: Container,
+    subscriber: Subscriber,
+    connection: Connection,
+    last: int,
 ) -> None:
     while True:
-        item = await subscriber.queue.get()
+        item: Delivery | None = await subscriber.queue.get()
         if item is None:
-            await websocket.close(CLOSE_TOO_SLOW)
+            ending = connection.ended
+            if ending is not None:
+                log.info(
+                    "closing %s %s: %s",
+                    connection.credential.principal.kind,
+                    connection.credential.principal.id,
+                    ending.reason,
+                )
+                await _refuse(
+                    websocket, ending.code, ending.detail, CLOSE_UNAUTHORIZED, ending.reason
+                )
+            else:
+                await websocket.close(CLOSE_TOO_SLOW)
             return
-        seq, text = item
+        seq, text, _event = item
         if seq <= last:
             continue
         if seq > last + 1:  # never expected; fill from the log rather than skip

@@ -1,7 +1,8 @@
 """Administrator's changes outside the office file: operators, passwords, device tokens.
 
-Each change that the servers keep in memory (operators and their services) appends an event,
-as every change to an office must, so running servers reload what they cached of the office.
+Each change that the servers keep in memory (operators and their services, device tokens)
+appends an event, as every change to an office must, so running servers reload what they cached
+of the office (and end the connections of a replaced device token).
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine
 
 from queue_protocol.events import EventType
+from queue_protocol.payloads import ConfigChanged
 from queue_server.service.auth import hash_password, new_token, token_hash
 from queue_server.service.config import ConfigError, OperatorConfig, upsert_operator
-from queue_server.storage import tables as t
+from queue_server.storage.accounts import Accounts
 from queue_server.storage.repository import Repository
 
 MIN_PASSWORD = 4
@@ -46,20 +48,18 @@ def add_operator(
         )
         raise ConfigError(problems) from None
     with engine.begin() as conn:
-        if conn.execute(select(t.offices.c.id).where(t.offices.c.id == office)).first() is None:
+        accounts = Accounts(conn)
+        if not accounts.office_exists(office):
             raise ConfigError(f"unknown office {office!r}")
-        if conn.execute(select(t.operators.c.id).where(t.operators.c.id == login)).first():
+        if accounts.operator(login) is not None:
             raise ConfigError(f"operator {login!r} exists already; use `okno operator passwd`")
-        known = set(
-            conn.execute(select(t.services.c.id).where(t.services.c.office == office)).scalars()
-        )
-        unknown = sorted(set(levels) - known)
+        unknown = sorted(set(levels) - accounts.service_ids(office))
         if unknown:
             raise ConfigError(f"unknown services: {', '.join(unknown)}")
-        upsert_operator(conn, office, operator)
+        upsert_operator(accounts, office, operator)
         Repository(conn).append_events(
             office,
-            [(EventType.CONFIG_CHANGED.value, {"operators": [login]})],
+            [(EventType.CONFIG_CHANGED.value, ConfigChanged(operators=[login]).to_json())],
             datetime.now(UTC),
         )
 
@@ -68,12 +68,7 @@ def set_password(engine: Engine, login: str, password: str) -> None:
     """Replace an operator's password; raises ConfigError for an unknown login."""
     _check_password(password)
     with engine.begin() as conn:
-        result = conn.execute(
-            update(t.operators)
-            .where(t.operators.c.id == login)
-            .values(password_hash=hash_password(password))
-        )
-        if result.rowcount == 0:
+        if Accounts(conn).update_operator(login, password_hash=hash_password(password)) == 0:
             raise ConfigError(f"unknown operator {login!r}")
 
 
@@ -83,26 +78,32 @@ def issue_device_token(
     """A new token for `device` (created if new): (token, created). Only its hash is stored."""
     token = new_token()
     with engine.begin() as conn:
-        if conn.execute(select(t.offices.c.id).where(t.offices.c.id == office)).first() is None:
+        accounts = Accounts(conn)
+        if not accounts.office_exists(office):
             raise ConfigError(f"unknown office {office!r}")
-        row = conn.execute(select(t.devices).where(t.devices.c.id == device)).first()
+        row = accounts.device(device)
         if row is not None and (row.office, row.kind) != (office, kind):
             raise ConfigError(f"device {device!r} exists already as a {row.kind} of {row.office}")
         if row is None:
-            conn.execute(
-                insert(t.devices).values(
-                    id=device,
-                    office=office,
-                    kind=kind,
-                    workplace=workplace,
-                    token_hash=token_hash(token),
-                    settings={},
-                )
+            accounts.insert_device(
+                device,
+                office=office,
+                kind=kind,
+                workplace=workplace,
+                token_hash=token_hash(token),
+                settings={},
             )
             return token, True
-        # Configured from the office file, or a token to replace.
-        values = {"token_hash": token_hash(token)}
+        # Configured from the office file, or a token to replace; registering a device the
+        # office file had deactivated is the administrator's choice to bring it back.
+        values: dict[str, object] = {"token_hash": token_hash(token), "active": True}
         if workplace:
             values["workplace"] = workplace
-        conn.execute(update(t.devices).where(t.devices.c.id == device).values(**values))
+        accounts.update_device(device, **values)
+        # Running servers drop the old token from their memory and close its connections.
+        Repository(conn).append_events(
+            office,
+            [(EventType.CONFIG_CHANGED.value, ConfigChanged(devices=[device]).to_json())],
+            datetime.now(UTC),
+        )
         return token, False

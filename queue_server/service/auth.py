@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from queue_server.domain.errors import CodedError, DomainError
 from queue_server.service.bus import Clock, Executed, QueueService, utc_now
 from queue_server.service.commands import SignIn
+from queue_server.service.connections import Connection, Ending, OpenConnections
 from queue_server.storage.accounts import Accounts
 from queue_server.storage.db import read_transaction
 
@@ -79,10 +80,19 @@ KNOWN_TOKENS_MAX = 10_000
 
 
 @dataclass(frozen=True)
-class _Known:
+class Credential:
+    """A valid token: whose it is, its hash, and when it expires (None: a device token)."""
+
     principal: Principal
+    token_hash: str
     expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class _Known:
+    credential: Credential
     until: float
+    generation: int
 
 
 def _expired() -> AuthError:
@@ -108,9 +118,15 @@ class Auth:
         self.service = service
         self.clock = clock
         self.monotonic = monotonic
-        # Tokens checked lately: most requests then need no database read. A token revoked or a
-        # device replaced by another process stops working within KNOWN_TOKEN_SECONDS.
+        # Tokens checked lately: most requests then need no database read. A token revoked here
+        # stops working at once; one revoked by another process (or the `okno` command) as soon
+        # as its config.changed reaches this process (`forget_tokens`), else within
+        # KNOWN_TOKEN_SECONDS. An entry from before the last `forget_tokens` is never used: a
+        # check that raced with a revocation cannot bring the old answer back.
         self._known: dict[str, _Known] = {}
+        self._generation = 0
+        # This process's open connections (WebSockets): ended with their credential.
+        self.connections = OpenConnections()
         self._touched: dict[str, float] = {}
 
     def login(self, login: str, password: str, workplace: str) -> LoginResult:
@@ -130,31 +146,76 @@ class Auth:
             SignIn(row.office, login, workplace, token_hash(token), expires_at)
         )
         principal = Principal("operator", login, row.office, tuple(row.roles), workplace)
+        self._replace_sessions(login, token_hash(token))
         return LoginResult(token, expires_at, principal, row.name, executed)
 
+    def _replace_sessions(self, login: str, kept: str) -> None:
+        """One desk per operator: a new login ends the operator's earlier sessions, and the
+        connections opened with them, at once in this process."""
+        with self.engine.begin() as conn:
+            ended = Accounts(conn).delete_sessions_of(login, keep=kept)
+        if ended:
+            self.forget_tokens()
+        self.connections.end_where(
+            lambda c: (
+                c.credential.principal.kind == "operator"
+                and c.credential.principal.id == login
+                and c.credential.token_hash != kept
+            ),
+            Ending.REPLACED,
+        )
+
     def revoke(self, token: str | None) -> None:
-        """The operator token stops working (logout)."""
+        """The operator token stops working (logout), in this process at once."""
         if token:
-            self._known.pop(token_hash(token), None)
+            digest = token_hash(token)
             with self.engine.begin() as conn:
-                Accounts(conn).delete_session(token_hash(token))
+                Accounts(conn).delete_session(digest)
+            self.forget_tokens()
+            self.connections.end_where(lambda c: c.credential.token_hash == digest, Ending.REVOKED)
+
+    @property
+    def generation(self) -> int:
+        """Grows whenever credentials may have ended: a check begun before it changed may be
+        stale (a connection opened across the change re-checks its credential)."""
+        return self._generation
+
+    def forget_tokens(self) -> None:
+        """Drop every token checked lately: the next use of each is read from the database.
+
+        Called when the credentials may have changed elsewhere (an office's config.changed).
+        """
+        self._generation += 1
+        self._known = {}
 
     def authenticate(self, token: str | None) -> Principal:
         """The caller behind a bearer token; raises AuthError when it is missing or not valid."""
+        return self.check(token).principal
+
+    def check(self, token: str | None) -> Credential:
+        """`authenticate` with the token's hash and expiry (for a connection that outlives the
+        check, such as a WebSocket)."""
         if not token:
             raise AuthError("unauthorized", "Требуется вход в систему", "Authentication required")
         digest = token_hash(token)
         known = self._known.get(digest)
-        if known is not None and known.until > self.monotonic():
-            if known.expires_at is not None and known.expires_at <= self.clock():
+        if (
+            known is not None
+            and known.until > self.monotonic()
+            and known.generation == self._generation
+        ):
+            expires_at = known.credential.expires_at
+            if expires_at is not None and expires_at <= self.clock():
                 self._known.pop(digest, None)
                 raise _expired()
-            return known.principal
+            return known.credential
+        generation = self._generation
         principal, expires_at = self._look_up(digest)
+        credential = Credential(principal, digest, expires_at)
         if len(self._known) >= KNOWN_TOKENS_MAX:
-            self._known.clear()
-        self._known[digest] = _Known(principal, expires_at, self.monotonic() + KNOWN_TOKEN_SECONDS)
-        return principal
+            self._known = {}
+        self._known[digest] = _Known(credential, self.monotonic() + KNOWN_TOKEN_SECONDS, generation)
+        return credential
 
     def _look_up(self, digest: str) -> tuple[Principal, datetime | None]:
         with read_transaction(self.engine) as conn:
@@ -170,9 +231,61 @@ class Auth:
             device = accounts.device_by_token(digest)
         if device is None:
             raise AuthError("unauthorized", "Неизвестный ключ доступа", "Unknown access token")
+        if not device.active:
+            raise AuthError(
+                "unauthorized",
+                "Устройство отключено администратором",
+                "This device was deactivated by the administrator",
+            )
         return Principal(
             device.kind, device.id, device.office, (device.kind,), device.workplace
         ), None
+
+    def recheck(self, wanted: Callable[[Connection], bool] = lambda _: True) -> int:
+        """Compare the credential of each open connection `wanted` with the database and end
+        those no longer valid (changed by another process); returns how many ended."""
+        chosen = self.connections.select(wanted)
+        if not chosen:
+            return 0
+        endings = self.verify(chosen)
+        for connection, ending in endings:
+            self.connections.end(connection, ending)
+        return len(endings)
+
+    def verify(self, connections: Sequence[Connection]) -> list[tuple[Connection, Ending]]:
+        """The connections whose credential is no longer valid, each with why (one read)."""
+        principals = [c.credential.principal for c in connections]
+        logins = {p.id for p in principals if p.kind == "operator"}
+        device_ids = {p.id for p in principals if p.kind != "operator"}
+        now = self.clock()
+        with read_transaction(self.engine) as conn:
+            accounts = Accounts(conn)
+            operators = accounts.operators_by_id(logins)
+            sessions = accounts.sessions_of(logins)
+            devices = accounts.devices_by_id(device_ids)
+        holding = {operator for operator, _ in sessions.values()}
+        ended: list[tuple[Connection, Ending]] = []
+        for connection in connections:
+            principal = connection.credential.principal
+            digest = connection.credential.token_hash
+            ending: Ending | None = None
+            if principal.kind == "operator":
+                account = operators.get(principal.id)
+                if account is None or not account.active:
+                    ending = Ending.DEACTIVATED
+                elif digest in sessions:
+                    ending = Ending.EXPIRED if sessions[digest][1] <= now else None
+                else:
+                    ending = Ending.REPLACED if principal.id in holding else Ending.REVOKED
+            else:
+                device = devices.get(principal.id)
+                if device is None or not device.active:
+                    ending = Ending.DEACTIVATED
+                elif device.token_hash != digest:
+                    ending = Ending.REPLACED
+            if ending is not None:
+                ended.append((connection, ending))
+        return ended
 
     def touch_device(self, device_id: str) -> None:
         """Record that a device connected (at most once a minute per device and process)."""

@@ -3,7 +3,10 @@
 Applying is an upsert of the whole office in one transaction: services, the kiosk menu tree,
 workplaces, operators with their service levels, and devices. A service missing from the file
 is deactivated (its tickets keep their history); operators keep their password unless the file
-gives one.
+gives one. The file is the whole list of the office's people and devices: an operator or device
+left out of it is deactivated, never deleted (history keeps its name), and its sessions and
+tokens are refused at once; a server running the office hears it through `config.changed`.
+An operator or device of another office is refused, never moved.
 """
 
 from __future__ import annotations
@@ -18,12 +21,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine
 
+from queue_protocol.enums import OperatorState
 from queue_protocol.events import EventType
+from queue_protocol.payloads import ConfigChanged, OperatorStatus
 from queue_server.domain.hours import parse_hours
 from queue_server.service.auth import hash_password, token_hash
-from queue_server.storage import tables as t
+from queue_server.storage.accounts import Accounts
+from queue_server.storage.configuration import Configuration
 from queue_server.storage.repository import Repository
 
 NO_PASSWORD = "!"  # never a valid argon2 hash: login is refused
@@ -251,104 +257,135 @@ def apply_config(engine: Engine, config: OfficeConfig) -> dict[str, int]:
     """Write `config` into the database in one transaction; returns counts of what it holds."""
     now = datetime.now(UTC)
     with engine.begin() as conn:
-        office_row = conn.execute(select(t.offices.c.id).where(t.offices.c.id == config.id)).first()
-        office_values = {
-            "name": config.name.model_dump(),
-            "timezone": config.timezone,
-            "address": config.address,
-        }
-        if office_row is None:
-            conn.execute(
-                insert(t.offices).values(
-                    id=config.id, settings={}, seq=0, created_at=now, **office_values
-                )
-            )
-        else:
-            conn.execute(
-                update(t.offices).where(t.offices.c.id == config.id).values(**office_values)
-            )
-
-        conn.execute(delete(t.categories).where(t.categories.c.office == config.id))
-        for position, category in enumerate(config.categories):
-            conn.execute(
-                insert(t.categories).values(
-                    office=config.id,
-                    id=category.id,
-                    name=category.name.model_dump(),
-                    parent=category.parent,
-                    position=position,
-                )
-            )
-
-        conn.execute(
-            update(t.services).where(t.services.c.office == config.id).values(active=False)
-        )
-        existing = set(
-            conn.execute(select(t.services.c.id).where(t.services.c.office == config.id)).scalars()
-        )
-        for position, service in enumerate(config.services):
-            values = {
-                "prefix": service.prefix,
-                "name": service.name.model_dump(),
-                "category": service.category,
-                "description": service.description.model_dump() if service.description else None,
-                "documents": [d.model_dump() for d in service.documents],
-                "expected_minutes": service.expected_minutes,
-                "max_wait_minutes": service.max_wait_minutes,
-                "daily_limit": service.daily_limit,
-                "hours": service.hours,
-                "kiosk": service.kiosk,
-                "active": True,
-                "position": position,
-            }
-            if service.id in existing:
-                conn.execute(
-                    update(t.services)
-                    .where(t.services.c.office == config.id, t.services.c.id == service.id)
-                    .values(**values)
-                )
-            else:
-                conn.execute(insert(t.services).values(office=config.id, id=service.id, **values))
-
-        known_workplaces = set(
-            conn.execute(
-                select(t.workplaces.c.id).where(t.workplaces.c.office == config.id)
-            ).scalars()
-        )
-        for workplace in config.workplaces:
-            values = {"name": workplace.name.model_dump(), "kind": workplace.kind}
-            if workplace.id in known_workplaces:
-                conn.execute(
-                    update(t.workplaces)
-                    .where(t.workplaces.c.office == config.id, t.workplaces.c.id == workplace.id)
-                    .values(**values)
-                )
-            else:
-                conn.execute(
-                    insert(t.workplaces).values(office=config.id, id=workplace.id, **values)
-                )
-
-        for operator in config.operators:
-            upsert_operator(conn, config.id, operator)
-        for device in config.devices:
-            _upsert_device(conn, config.id, device)
-        # Clients reload the configuration, and servers drop what they cached of the office.
-        Repository(conn).append_events(
+        store = Configuration(conn)
+        store.upsert_office(
             config.id,
-            [(EventType.CONFIG_CHANGED.value, {"services": [s.id for s in config.services]})],
             now,
+            name=config.name.model_dump(),
+            timezone=config.timezone,
+            address=config.address,
         )
+        store.replace_categories(
+            config.id,
+            [
+                {"id": c.id, "name": c.name.model_dump(), "parent": c.parent}
+                for c in config.categories
+            ],
+        )
+        store.replace_services(
+            config.id,
+            [
+                {
+                    "id": service.id,
+                    "prefix": service.prefix,
+                    "name": service.name.model_dump(),
+                    "category": service.category,
+                    "description": (
+                        service.description.model_dump() if service.description else None
+                    ),
+                    "documents": [d.model_dump() for d in service.documents],
+                    "expected_minutes": service.expected_minutes,
+                    "max_wait_minutes": service.max_wait_minutes,
+                    "daily_limit": service.daily_limit,
+                    "hours": service.hours,
+                    "kiosk": service.kiosk,
+                }
+                for service in config.services
+            ],
+        )
+        store.upsert_workplaces(
+            config.id,
+            [{"id": w.id, "name": w.name.model_dump(), "kind": w.kind} for w in config.workplaces],
+        )
+        accounts = Accounts(conn)
+        repository = Repository(conn)
+        for operator in config.operators:
+            upsert_operator(accounts, config.id, operator)
+        for device in config.devices:
+            _upsert_device(accounts, config.id, device)
+        gone, signed_out = _deactivate_operators(accounts, repository, config)
+        gone_devices = _deactivate_devices(accounts, config)
+        events: list[tuple[str, dict[str, Any]]] = [
+            (EventType.OPERATOR_STATUS.value, status.to_json()) for status in signed_out
+        ]
+        # Clients reload the configuration, and servers drop what they cached of the office and
+        # re-check the credentials of their open connections (a deactivated account's end).
+        events.append(
+            (
+                EventType.CONFIG_CHANGED.value,
+                ConfigChanged(
+                    services=[s.id for s in config.services],
+                    workplaces=[w.id for w in config.workplaces],
+                    operators=[o.login for o in config.operators] + gone,
+                    devices=[d.id for d in config.devices] + gone_devices,
+                ).to_json(),
+            )
+        )
+        repository.append_events(config.id, events, now)
     return {
         "services": len(config.services),
         "workplaces": len(config.workplaces),
         "operators": len(config.operators),
         "devices": len(config.devices),
+        "operators_deactivated": len(gone),
+        "devices_deactivated": len(gone_devices),
     }
 
 
-def upsert_operator(conn: Any, office: str, operator: OperatorConfig) -> None:
+def _deactivate_operators(
+    accounts: Accounts, repository: Repository, config: OfficeConfig
+) -> tuple[list[str], list[OperatorStatus]]:
+    """Deactivate the office's operators left out of the file: they go offline and their
+    sessions end. Returns their logins and the status events of those who were signed in.
+
+    Refused (ConfigError) while such an operator has a visitor at the desk: the ticket would be
+    stranded with nobody able to finish it.
+    """
+    listed = {o.login for o in config.operators}
+    gone: list[str] = []
+    signed_out: list[OperatorStatus] = []
+    for row in accounts.operators_of(config.id):
+        if not row.active or row.id in listed:
+            continue
+        if row.current_ticket is not None:
+            ticket = repository.ticket(config.id, row.current_ticket)
+            number = ticket.number if ticket is not None else str(row.current_ticket)
+            raise ConfigError(
+                f"operator {row.id} is left out of the file but has ticket {number} at "
+                f"workplace {row.workplace}: finish or return it first, or keep {row.id} in "
+                "the file; nothing was changed"
+            )
+        accounts.update_operator(
+            row.id,
+            active=False,
+            state=OperatorState.OFFLINE.value,
+            workplace=None,
+            pause_reason=None,
+            busy_since=None,
+        )
+        accounts.delete_sessions_of(row.id)
+        gone.append(row.id)
+        if row.state != OperatorState.OFFLINE.value:
+            signed_out.append(
+                OperatorStatus(
+                    operator=row.id, name=row.name, workplace=None, state=OperatorState.OFFLINE
+                )
+            )
+    return gone, signed_out
+
+
+def _deactivate_devices(accounts: Accounts, config: OfficeConfig) -> list[str]:
+    """Deactivate the office's devices left out of the file (their tokens are refused)."""
+    listed = {d.id for d in config.devices}
+    gone = [row.id for row in accounts.devices_of(config.id) if row.active and row.id not in listed]
+    for device in gone:
+        accounts.update_device(device, active=False)
+    return gone
+
+
+def upsert_operator(accounts: Accounts, office: str, operator: OperatorConfig) -> None:
     """Create or update an operator and their service levels (inside the caller's transaction)."""
-    row = conn.execute(select(t.operators).where(t.operators.c.id == operator.login)).first()
+    row = accounts.operator(operator.login)
     if row is not None and row.office != office:
         raise ConfigError(f"operator {operator.login} already belongs to office {row.office}")
     values: dict[str, Any] = {"name": operator.name, "roles": list(operator.roles), "active": True}
@@ -358,30 +395,28 @@ def upsert_operator(conn: Any, office: str, operator: OperatorConfig) -> None:
         # No password in the file: the account exists but cannot log in until
         # `okno operator passwd` sets one.
         values.setdefault("password_hash", NO_PASSWORD)
-        conn.execute(
-            insert(t.operators).values(id=operator.login, office=office, state="offline", **values)
-        )
+        accounts.insert_operator(operator.login, office, **values)
     else:
-        conn.execute(update(t.operators).where(t.operators.c.id == operator.login).values(**values))
-    conn.execute(
-        delete(t.operator_services).where(t.operator_services.c.operator == operator.login)
-    )
-    for service, level in operator.services.items():
-        conn.execute(
-            insert(t.operator_services).values(
-                operator=operator.login, service=service, level=level
-            )
+        accounts.update_operator(operator.login, **values)
+    accounts.set_levels(operator.login, operator.services)
+
+
+def _upsert_device(accounts: Accounts, office: str, device: DeviceConfig) -> None:
+    row = accounts.device(device.id)
+    if row is not None and row.office != office:
+        # Moving it would hand another office's events to whoever holds its token.
+        raise ConfigError(
+            f"device {device.id} already belongs to office {row.office}: a device is never "
+            "moved to another office; give it a new id in this file (and leave it out of "
+            f"{row.office}'s file to deactivate it there); nothing was changed"
         )
-
-
-def _upsert_device(conn: Any, office: str, device: DeviceConfig) -> None:
-    row = conn.execute(select(t.devices).where(t.devices.c.id == device.id)).first()
     settings = {k: v for k, v in (("printer", device.printer), ("speech", device.speech)) if v}
     values: dict[str, Any] = {
         "office": office,
         "kind": device.kind,
         "workplace": device.workplace,
         "settings": settings,
+        "active": True,
     }
     if device.token:
         values["token_hash"] = token_hash(device.token)
@@ -389,14 +424,12 @@ def _upsert_device(conn: Any, office: str, device: DeviceConfig) -> None:
         # Without a token in the file the device waits for `okno device add`, which issues one;
         # until then it holds a hash no token has.
         values.setdefault("token_hash", token_hash(secrets.token_hex(32)))
-        conn.execute(insert(t.devices).values(id=device.id, **values))
+        accounts.insert_device(device.id, **values)
     else:
-        conn.execute(update(t.devices).where(t.devices.c.id == device.id).values(**values))
+        accounts.update_device(device.id, **values)
 
 
 def office_is_empty_or_demo(engine: Engine, office: str) -> bool:
     """True when the database holds no office but `office` (and `office` has no tickets)."""
     with engine.connect() as conn:
-        others = conn.execute(select(t.offices.c.id).where(t.offices.c.id != office)).first()
-        tickets = conn.execute(select(t.tickets.c.id).where(t.tickets.c.office != office)).first()
-        return others is None and tickets is None
+        return Configuration(conn).holds_only(office)

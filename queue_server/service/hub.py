@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 log = logging.getLogger("okno.hub")
 
@@ -21,12 +21,25 @@ log = logging.getLogger("okno.hub")
 MAX_BACKLOG = 10_000
 
 
+class Delivery(NamedTuple):
+    """One event for the subscribers: its seq, its encoded text, and the envelope dict it was
+    encoded from (for a subscriber that must see less of it)."""
+
+    seq: int
+    text: str
+    event: dict[str, Any]
+
+
 @dataclass(eq=False)
 class Subscriber:
-    """One connected client of one office: encoded events to send, in order."""
+    """One connected client of one office: encoded events to send, in order.
+
+    None in the queue tells the sender to stop (the client went away, fell too far behind, or
+    its connection was ended).
+    """
 
     office: str
-    queue: asyncio.Queue[tuple[int, str] | None] = field(
+    queue: asyncio.Queue[Delivery | None] = field(
         default_factory=lambda: asyncio.Queue(MAX_BACKLOG)
     )
 
@@ -34,8 +47,12 @@ class Subscriber:
 @dataclass
 class _OfficeStream:
     delivered: int | None = None  # the last seq handed to subscribers
-    pending: dict[int, tuple[int, str]] = field(default_factory=dict)
+    pending: dict[int, Delivery] = field(default_factory=dict)
     subscribers: set[Subscriber] = field(default_factory=set)
+
+
+# Told of each event as it is handed to the subscribers: (office, envelope dict).
+Listener = Callable[[str, dict[str, Any]], None]
 
 
 class EventHub:
@@ -44,6 +61,11 @@ class EventHub:
     def __init__(self, encode: Callable[[dict[str, Any]], str]) -> None:
         self._encode = encode
         self._offices: dict[str, _OfficeStream] = {}
+        self._listeners: list[Listener] = []
+
+    def listen(self, listener: Listener) -> None:
+        """Call `listener(office, event)` for every event, once, in seq order, as it goes out."""
+        self._listeners.append(listener)
 
     def _stream(self, office: str) -> _OfficeStream:
         return self._offices.setdefault(office, _OfficeStream())
@@ -81,7 +103,7 @@ class EventHub:
             seq = int(event["seq"])
             if stream.delivered is not None and seq <= stream.delivered:
                 continue
-            stream.pending[seq] = (seq, self._encode(event))
+            stream.pending[seq] = Delivery(seq, self._encode(event), event)
         if stream.delivered is None and stream.pending:
             stream.delivered = min(stream.pending) - 1
         while stream.delivered is not None and stream.delivered + 1 in stream.pending:
@@ -89,6 +111,11 @@ class EventHub:
             stream.delivered += 1
             for subscriber in list(stream.subscribers):
                 self._offer(stream, subscriber, item)
+            for listener in self._listeners:
+                try:
+                    listener(office, item.event)
+                except Exception:
+                    log.exception("a listener failed on event %d of office %s", item.seq, office)
         if stream.pending:
             log.debug("office %s: holding %d early events", office, len(stream.pending))
 
@@ -112,7 +139,7 @@ class EventHub:
         return stream.delivered + 1, min(stream.pending) - 1
 
     @staticmethod
-    def _offer(stream: _OfficeStream, subscriber: Subscriber, item: tuple[int, str]) -> None:
+    def _offer(stream: _OfficeStream, subscriber: Subscriber, item: Delivery) -> None:
         try:
             subscriber.queue.put_nowait(item)
         except asyncio.QueueFull:

@@ -54,6 +54,7 @@ class DeviceRow:
     kind: str
     workplace: str | None
     token_hash: str
+    active: bool
 
 
 def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
@@ -77,7 +78,7 @@ def _account(row: Any) -> AccountRow:
 
 
 def _device(row: Any) -> DeviceRow:
-    return DeviceRow(row.id, row.office, row.kind, row.workplace, row.token_hash)
+    return DeviceRow(row.id, row.office, row.kind, row.workplace, row.token_hash, row.active)
 
 
 class Accounts:
@@ -162,28 +163,16 @@ class Accounts:
             row.active,
         )
 
-    def sessions_of(self, logins: Collection[str]) -> dict[str, datetime]:
-        """token hash → expiry of every stored session of these operators."""
-        found: dict[str, datetime] = {}
+    def sessions_of(self, logins: Collection[str]) -> dict[str, tuple[str, datetime]]:
+        """token hash → (operator, expiry) of every stored session of these operators."""
+        found: dict[str, tuple[str, datetime]] = {}
         for chunk in _chunks(logins):
             rows = self.conn.execute(
-                select(t.sessions.c.token_hash, t.sessions.c.expires_at).where(
-                    t.sessions.c.operator.in_(chunk)
-                )
+                select(
+                    t.sessions.c.token_hash, t.sessions.c.operator, t.sessions.c.expires_at
+                ).where(t.sessions.c.operator.in_(chunk))
             )
-            found.update({row.token_hash: row.expires_at for row in rows})
-        return found
-
-    def session_operators(self, token_hashes: Collection[str]) -> dict[str, str]:
-        """token hash → operator, for the hashes that are stored sessions."""
-        found: dict[str, str] = {}
-        for chunk in _chunks(token_hashes):
-            rows = self.conn.execute(
-                select(t.sessions.c.token_hash, t.sessions.c.operator).where(
-                    t.sessions.c.token_hash.in_(chunk)
-                )
-            )
-            found.update({row.token_hash: row.operator for row in rows})
+            found.update({row.token_hash: (row.operator, row.expires_at) for row in rows})
         return found
 
     def delete_session(self, token_hash: str) -> None:
