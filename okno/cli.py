@@ -9,21 +9,32 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
+
+from okno.logs import configure_logging
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser: server commands, configuration, hardware checks."""
     from hardware.cli import add_commands as add_hardware_commands
     from hardware.config import check_device_sections
+    from kiosk_app.cli import add_commands as add_kiosk_commands
     from queue_server.cli import add_commands as add_server_commands
 
     parser = argparse.ArgumentParser(prog="okno", description="Okno electronic queue")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=os.environ.get("OKNO_LOG_FORMAT", "text"),
+        help="log lines as text or as JSON objects (default: $OKNO_LOG_FORMAT or text)",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_server_commands(subparsers)
     add_hardware_commands(subparsers)
+    add_kiosk_commands(subparsers)
     # The office file's device sections are the hardware's settings: let it check them.
     parser.set_defaults(check_device=check_device_sections)
     return parser
@@ -33,11 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse `argv` and run the command; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(logging.DEBUG if args.verbose else logging.INFO, args.log_format)
     result: int = args.func(args)
     return result
 

@@ -1,0 +1,78 @@
+"""The kiosk's two calls that `ClientSession` does not have yet: booking check-in and the
+device alert (printer trouble for the dashboard)."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+import httpx
+
+from kiosk_app.state import CheckInResult, Notice
+from queue_protocol.client import problem_from_response
+from queue_protocol.errors import ConnectionLost
+
+__all__ = ["KioskApi"]
+
+logger = logging.getLogger("okno.kiosk")
+
+#: codes by which the server says that booking check-in does not exist (yet)
+_CHECK_IN_MISSING = {"not_found", "check_in_unavailable", "not_implemented"}
+
+
+class KioskApi:
+    """HTTP calls with the kiosk's token; `close()` releases the connection pool."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        office: str,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._office = office
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/") + "/api/v1",
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            timeout=10.0,
+            transport=transport,
+        )
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def check_in(self, code: str, lang: str) -> CheckInResult:
+        """Check a booking in by its code; raises ConnectionLost when the server is away."""
+        path = f"/offices/{quote(self._office, safe='')}/check-in"
+        try:
+            response = await self._client.post(
+                path, json={"code": code}, headers={"Accept-Language": lang}
+            )
+        except httpx.TransportError as exc:
+            raise ConnectionLost(f"check-in: {exc!r}") from exc
+        if response.is_success:
+            return CheckInResult(Notice.CHECK_IN_DONE)
+        problem = problem_from_response(response)
+        logger.info("check-in refused: %s %s", problem.code, problem.detail)
+        if problem.status in {404, 501} and problem.code in _CHECK_IN_MISSING:
+            return CheckInResult(Notice.CHECK_IN_UNAVAILABLE)
+        if problem.status in {400, 404, 422}:
+            return CheckInResult(Notice.CHECK_IN_BAD_CODE, problem.detail)
+        return CheckInResult(Notice.FAILED, problem.detail)
+
+    async def alert(self, kind: str, code: str, message: str) -> bool:
+        """Tell the server (and through it the dashboard) that a device needs attention.
+
+        Never raises: an alert that cannot be sent is logged; the visitor is helped either way.
+        """
+        try:
+            response = await self._client.post(
+                "/devices/alerts", json={"kind": kind, "code": code, "message": message[:500]}
+            )
+        except httpx.TransportError as exc:
+            logger.warning("device alert %s/%s not sent: %r", kind, code, exc)
+            return False
+        if not response.is_success:
+            logger.warning("device alert %s/%s refused: HTTP %d", kind, code, response.status_code)
+            return False
+        return True
