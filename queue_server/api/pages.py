@@ -1,15 +1,17 @@
 """The public ticket-status page behind the QR code: `/t/{token}`, plain HTML, refreshes itself.
 
 No JavaScript and no personal data: the visitor's phone shows the number, the state, people
-ahead and the estimate, in Russian or English (`?lang=en` or the browser's language).
+ahead and the estimate, in Russian or English (`?lang=en` or the browser's language). The HTML
+is in templates/ (Jinja2, autoescaped: a service or workplace name is text, never markup).
 """
 
 from __future__ import annotations
 
-from html import escape
+import functools
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
 from queue_protocol.models import PublicTicket
@@ -59,19 +61,18 @@ _TEXT = {
     },
 }
 
-_STYLE = """
-body{font-family:"DejaVu Sans",Arial,sans-serif;margin:0;background:#f4f6f8;color:#1b1f24}
-main{max-width:28rem;margin:0 auto;padding:1.5rem}
-.card{background:#fff;border-radius:1rem;padding:1.5rem;box-shadow:0 2px 8px #0002;
-text-align:center}
-.number{font-size:4.5rem;font-weight:bold;letter-spacing:.05em;margin:.25rem 0}
-.service{font-size:1.2rem;color:#444}
-.state{font-size:1.6rem;font-weight:bold;margin:1rem 0;padding:.75rem;border-radius:.5rem}
-.waiting{background:#e8f0fe;color:#174ea6}.called{background:#fde293;color:#5f3b00}
-.serving,.done{background:#ceead6;color:#0d652d}.no_show,.cancelled{background:#fad2cf;color:#a50e0e}
-.facts{font-size:1.3rem;line-height:2}.where{font-size:2rem;font-weight:bold}
-.nowrap{white-space:nowrap}footer{margin-top:1rem;text-align:center;color:#666;font-size:.95rem}a{color:#174ea6}
-"""
+
+@functools.cache
+def _templates() -> Environment:
+    """The page templates (queue_server/api/templates); every value is HTML-escaped."""
+    return Environment(
+        loader=PackageLoader("queue_server.api", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
 def _lang(request: Request) -> str:
@@ -79,44 +80,33 @@ def _lang(request: Request) -> str:
     return asked if asked in _TEXT else request_lang(request)
 
 
-def _page(lang: str, title: str, body: str, refresh: bool, seconds: int = REFRESH_SECONDS) -> str:
-    meta = f'<meta http-equiv="refresh" content="{seconds}">' if refresh else ""
-    return (
-        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width,initial-scale=1">{meta}'
-        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
-        f"<body><main>{body}</main></body></html>"
-    )
+def _notice(lang: str, state: str, message: str, refresh: int | None = None) -> str:
+    """A page with one message in a card coloured as the ticket `state` would be."""
+    title = _TEXT[lang]["title"]
+    page = _templates().get_template("notice.html")
+    return page.render(lang=lang, title=title, refresh=refresh, state=state, message=message)
 
 
 def render_ticket(ticket: PublicTicket, lang: str) -> str:
     """The status page of `ticket` in `lang`."""
     text = _TEXT[lang]
     status = ticket.status.value
-    facts = ""
-    if status == "waiting":
-        ahead = ticket.ahead if ticket.ahead is not None else "—"
-        facts = f"<div>{text['ahead']}: <b>{ahead}</b></div>"
-        if ticket.estimate_minutes is not None:
-            minutes = f"~{ticket.estimate_minutes}&nbsp;{text['minutes']}"
-            facts += f"<div>{text['estimate']}: <b class=nowrap>{minutes}</b></div>"
-        else:
-            facts += f"<div>{text['no_estimate']}</div>"
-    elif status in ("called", "serving") and ticket.workplace_name is not None:
-        facts = (
-            f"<div>{text['go_to']}:</div>"
-            f'<div class="where">{escape(ticket.workplace_name.get(lang))}</div>'
-        )
-    other = "en" if lang == "ru" else "ru"
-    body = (
-        f'<div class="card"><div class="service">{escape(ticket.service_name.get(lang))}</div>'
-        f'<div class="number">{escape(ticket.number)}</div>'
-        f'<div class="state {status}">{text[status]}</div>'
-        f'<div class="facts">{facts}</div></div>'
-        f'<footer>{text["refresh"]} · <a href="?lang={other}">{text["other"]}</a></footer>'
-    )
     final = status in ("done", "no_show", "cancelled")
-    return _page(lang, f"{text['title']} {ticket.number}", body, refresh=not final)
+    return (
+        _templates()
+        .get_template("ticket.html")
+        .render(
+            lang=lang,
+            title=f"{text['title']} {ticket.number}",
+            refresh=None if final else REFRESH_SECONDS,
+            text=text,
+            ticket=ticket,
+            status=status,
+            service=ticket.service_name.get(lang),
+            workplace=ticket.workplace_name.get(lang) if ticket.workplace_name else None,
+            other_lang="en" if lang == "ru" else "ru",
+        )
+    )
 
 
 @router.get("/t/{token}", response_class=HTMLResponse, include_in_schema=False)
@@ -127,14 +117,10 @@ async def ticket_page(token: str, request: Request, container: ContainerDep) -> 
     except RateLimited as exc:
         # Still a page that refreshes itself: a phone behind a shared address keeps following.
         wait = exc.retry_after
-        body = f'<div class="card"><div class="state waiting">{exc.message(lang)}</div></div>'
-        page = _page(lang, _TEXT[lang]["title"], body, refresh=True, seconds=wait)
+        page = _notice(lang, "waiting", exc.message(lang), refresh=wait)
         return HTMLResponse(page, 429, headers={"Retry-After": str(wait)})
     try:
         ticket = await run_in_threadpool(container.queries.public_ticket, token)
     except NotFound:
-        body = (
-            f'<div class="card"><div class="state cancelled">{_TEXT[lang]["missing"]}</div></div>'
-        )
-        return HTMLResponse(_page(lang, _TEXT[lang]["title"], body, refresh=False), 404)
+        return HTMLResponse(_notice(lang, "cancelled", _TEXT[lang]["missing"]), 404)
     return HTMLResponse(render_ticket(ticket, lang))
