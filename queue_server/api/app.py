@@ -11,9 +11,10 @@ from fastapi import FastAPI
 
 from queue_server import __version__
 from queue_server.api import pages, problems, routes, ws
-from queue_server.api.app_events import catch_up, fill_gaps_forever, housekeep_forever
+from queue_server.api.app_events import catch_up, fill_gaps_forever
 from queue_server.api.ratelimit import RateLimit
 from queue_server.bootstrap import Container
+from queue_server.service.housekeeping import housekeep_forever
 from queue_server.service.relay import PgEventRelay
 
 DESCRIPTION = """

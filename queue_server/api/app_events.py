@@ -57,23 +57,3 @@ async def fill_gaps_forever(container: Container) -> None:
             await catch_up(container)
         except Exception:
             log.exception("could not catch up with the event log")
-
-
-HOUSEKEEPING_SECONDS = 60.0
-
-
-async def housekeep_forever(container: Container) -> None:
-    """Once a minute, per office: yesterday's leftover waiting tickets are cancelled (day.reset)
-    and operators whose sessions all expired go offline, out of the wait estimates."""
-    from queue_server.service.commands import Housekeep
-
-    while True:
-        await asyncio.sleep(HOUSEKEEPING_SECONDS)
-        for office, _seq in await asyncio.to_thread(container.queries.office_seqs):
-            try:
-                async with container.office_lock(office):
-                    executed = await asyncio.to_thread(container.service.execute, Housekeep(office))
-                if executed.events:
-                    container.hub.publish(office, executed.events)
-            except Exception:
-                log.exception("housekeeping of office %s failed", office)
