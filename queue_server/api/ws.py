@@ -4,6 +4,16 @@ The subscription is taken before the database is read, so an event committed whi
 is being caught up is either in what was read or in the subscriber's queue; duplicates are
 dropped by seq. A client that says hello with a seq too old (or unknown) gets a snapshot.
 
+Each caller gets only its scope of the office (`queue_server.service.scope`): an operator every
+event; a display all but `rating.*` and `booking.*`; a kiosk `queue.changed`, `config.changed`
+and `day.reset` (no ticket ids) and a snapshot of the services only; a rating terminal the
+`rating.*` and `operator.status` of its own workplace (and operators leaving one),
+`config.changed` and `day.reset`, and a snapshot of its workplace and its operator. An event a
+caller must not see still takes its seq (clients count seqs without gaps): it is replaced by
+`{"v": 1, "office": …, "seq": n, "type": "filtered", "at": …, "data": {}}`, which tells neither
+the hidden type nor its data; a client hands it out as an unknown type and moves on. Replayed
+events on resume are scoped the same way.
+
 Close codes (each refusal first sends a `WsError` with its code and an English detail):
 
 - 4400: the first message was not a valid hello (`bad_hello`).
@@ -27,9 +37,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -44,6 +56,7 @@ from queue_server.bootstrap import Container
 from queue_server.service.auth import AuthError
 from queue_server.service.connections import Connection, Ending
 from queue_server.service.hub import Delivery, Subscriber
+from queue_server.service.scope import FILTERED, Visibility, visibility_for
 
 log = logging.getLogger("okno.ws")
 
@@ -165,8 +178,9 @@ async def serve_socket(websocket: WebSocket, container: Container) -> None:
         if auth.generation != generation:
             # Credentials ended while this one was checked: it may be one of them.
             await run_in_threadpool(auth.recheck, lambda c: c is connection)
-        last = await _catch_up(websocket, container, office, hello.since)
-        await _stream(websocket, container, subscriber, connection, last)
+        visibility = visibility_for(principal)
+        last = await _catch_up(websocket, container, visibility, office, hello.since)
+        await _stream(websocket, container, visibility, subscriber, connection, last)
     except (WebSocketDisconnect, RuntimeError, ConnectionError):
         pass
     finally:
@@ -194,8 +208,31 @@ async def _refuse(
         await websocket.close(close_code, reason)
 
 
+def _scoped(visibility: Visibility, event: dict[str, Any], text: str | None = None) -> str:
+    """The text of `event` for a caller of `visibility`: whole (`text` when already encoded), with
+    less data, or the `filtered` placeholder that only moves the seq on."""
+    if visibility.whole:
+        return text if text is not None else encode_row(event)
+    data = visibility.view(event["type"], event["data"])
+    if data is event["data"]:
+        return text if text is not None else encode_row(event)
+    if data is None:
+        return _placeholder(event["office"], event["seq"], event["at"])
+    return encode_row({**event, "data": data})
+
+
+@functools.lru_cache(maxsize=256)
+def _placeholder(office: str, seq: int, at: datetime) -> str:
+    """Encoded once per event, however many kiosks and terminals it is hidden from."""
+    return encode_row({"office": office, "seq": seq, "type": FILTERED, "at": at, "data": {}})
+
+
 async def _catch_up(
-    websocket: WebSocket, container: Container, office: str, since: int | None
+    websocket: WebSocket,
+    container: Container,
+    visibility: Visibility,
+    office: str,
+    since: int | None,
 ) -> int:
     """Send a snapshot or the missed events; returns the last seq the client now has."""
     limit = container.settings.max_replay
@@ -204,18 +241,20 @@ async def _catch_up(
         current = await run_in_threadpool(container.queries.seq, office)
         if since <= current and len(rows) <= limit:
             for row in rows:
-                await websocket.send_text(encode_row(row))
+                await websocket.send_text(_scoped(visibility, row))
             last = rows[-1]["seq"] if rows else since
             await websocket.send_text(encode_message(Resumed(office=office, seq=last)))
             return int(last)
     seq, data = await run_in_threadpool(container.queries.snapshot, office)
-    await websocket.send_text(encode_message(Snapshot(office=office, seq=seq, data=data)))
+    snapshot = Snapshot(office=office, seq=seq, data=dict(visibility.snapshot(data)))
+    await websocket.send_text(encode_message(snapshot))
     return seq
 
 
 async def _stream(
     websocket: WebSocket,
     container: Container,
+    visibility: Visibility,
     subscriber: Subscriber,
     connection: Connection,
     last: int,
@@ -237,7 +276,7 @@ async def _stream(
             else:
                 await websocket.close(CLOSE_TOO_SLOW)
             return
-        seq, text, _event = item
+        seq, text, event = item
         if seq <= last:
             continue
         if seq > last + 1:  # never expected; fill from the log rather than skip
@@ -245,8 +284,8 @@ async def _stream(
                 container.queries.events_since, subscriber.office, last, seq - last - 1
             )
             for row in rows:
-                await websocket.send_text(encode_row(row))
-        await websocket.send_text(text)
+                await websocket.send_text(_scoped(visibility, row))
+        await websocket.send_text(_scoped(visibility, event, text))
         last = seq
         if not subscriber.queue.empty():
             # Let every other client get this event before this one gets the next: a call
