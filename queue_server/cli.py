@@ -264,6 +264,11 @@ def run_config_apply(args: argparse.Namespace) -> int:
         f"office {config.id}: {counts['services']} services, {counts['workplaces']} workplaces, "
         f"{counts['operators']} operators, {counts['devices']} devices applied"
     )
+    if counts["operators_deactivated"] or counts["devices_deactivated"]:
+        print(
+            f"deactivated (left out of the file): {counts['operators_deactivated']} operators, "
+            f"{counts['devices_deactivated']} devices; their tokens no longer work"
+        )
     return 0
 
 
