@@ -95,11 +95,11 @@ async def screenshot_when_ready(
     widget: QWidget, path: Path, ready: asyncio.Event, after: float
 ) -> None:
     """Wait until the app has its data (`ready`) or `after` seconds, then save a PNG."""
-    from PySide6.QtWidgets import QApplication
-
     try:
         await asyncio.wait_for(ready.wait(), after)
     except TimeoutError:
         logger.warning("no data after %.1f s: the screenshot shows what there is", after)
-    QApplication.processEvents()
+    # Let the loop lay out and show what the last render added (never processEvents() inside
+    # a coroutine: qasync would run other tasks' steps re-entrantly).
+    await asyncio.sleep(0.1)
     save_png(widget, path)
