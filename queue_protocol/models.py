@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from queue_protocol.enums import (
     FinishOutcome,
@@ -16,6 +17,35 @@ from queue_protocol.enums import (
     TicketClass,
     TicketStatus,
 )
+
+# C0 and C1 control characters, and surrogates: a surrogate left alone in a str (JSON allows
+# "\ud800") cannot be encoded as UTF-8, so it could be neither stored, shown nor answered.
+_CONTROL_OR_SURROGATE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def plain_text(value: str) -> str:
+    """Refuse text with control characters or unpaired surrogates (a validator: 422)."""
+    if _CONTROL_OR_SURROGATE.search(value):
+        raise ValueError("must not contain control characters or unpaired surrogates")
+    return value
+
+
+def encodable_text(value: str) -> str:
+    """Refuse text with unpaired surrogates, which cannot be encoded as UTF-8 (a validator)."""
+    if _SURROGATE.search(value):
+        raise ValueError("must not contain unpaired surrogates")
+    return value
+
+
+# Every string field of a request is one of these: bounded, and refused (422) when it holds
+# characters that could not be stored, shown or echoed back.
+Name = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(plain_text)]
+"""An id sent by a client: a login, workplace, service or operator."""
+Reason = Annotated[str, Field(max_length=200), AfterValidator(plain_text)]
+"""A short free text typed by an operator (may be empty)."""
+Password = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(encodable_text)]
+"""A password: any character that can be typed, control characters included; never shown."""
 
 
 class _Request(BaseModel):
@@ -43,9 +73,9 @@ class Health(_Response):
 
 
 class LoginRequest(_Request):
-    login: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
-    workplace: str = Field(min_length=1, max_length=64)
+    login: Name
+    password: Password
+    workplace: Name
 
 
 class OperatorView(_Response):
@@ -96,7 +126,7 @@ class ServicesResponse(_Response):
 
 
 class IssueTicketRequest(_Request):
-    service: str = Field(min_length=1, max_length=64)
+    service: Name
     priority: bool = False
     lang: Lang = Lang.RU
 
@@ -158,14 +188,14 @@ class ReturnRequest(_Request):
 
 
 class TransferRequest(_Request):
-    service: str = Field(min_length=1, max_length=64)
-    operator: str | None = None
-    workplace: str | None = None
+    service: Name
+    operator: Name | None = None
+    workplace: Name | None = None
     to_head: bool = False
 
 
 class PauseRequest(_Request):
-    reason: str = Field(default="", max_length=200)
+    reason: Reason = ""
 
 
 class DeskState(_Response):

@@ -48,6 +48,8 @@ class ServerSettings(DatabaseSettings):
     public_rate_burst: int = Field(default=30, ge=1)
     login_rate_per_minute: float = Field(default=30, gt=0)
     login_rate_burst: int = Field(default=20, ge=1)
+    # Request bodies over this many bytes are refused (413) before they are read.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
 
     @field_validator("public_url")
     @classmethod

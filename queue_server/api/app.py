@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from queue_server import __version__
 from queue_server.api import pages, problems, routes, ws
 from queue_server.api.app_events import catch_up, fill_gaps_forever
-from queue_server.api.ratelimit import RateLimit
+from queue_server.api.bodylimit import BodyLimit
+from queue_server.api.ratelimit import LoginLockout, RateLimit
 from queue_server.bootstrap import Container
 from queue_server.service.housekeeping import housekeep_forever
 from queue_server.service.relay import PgEventRelay
@@ -59,7 +60,9 @@ def create_app(container: Container) -> FastAPI:
     settings = container.settings
     app.state.public_limit = RateLimit(settings.public_rate_per_minute, settings.public_rate_burst)
     app.state.login_limit = RateLimit(settings.login_rate_per_minute, settings.login_rate_burst)
+    app.state.login_lockout = LoginLockout()
     problems.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(routes.router)
     app.include_router(routes.desk)
     app.include_router(ws.router)

@@ -1,7 +1,12 @@
-"""RFC 9457 problem JSON for every error, with a stable `code` and the caller's language."""
+"""RFC 9457 problem JSON for every error, with a stable `code` and the caller's language.
+
+The encoder never fails and never answers with more than a few kB: text that cannot be encoded
+(a lone surrogate) is replaced, and whatever may come from the request is cut to a bounded size.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -24,6 +29,7 @@ _STATUS_TITLES = {
     404: "Not Found",
     405: "Method Not Allowed",
     409: "Conflict",
+    413: "Content Too Large",
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
     429: "Too Many Requests",
@@ -37,6 +43,29 @@ def request_lang(request: Request) -> str:
     return "en" if header.lower().startswith("en") else "ru"
 
 
+MAX_TEXT = 1000  # characters of one text in a problem (detail, an extra value)
+MAX_LISTED_ERRORS = 10  # validation errors named in one problem
+MAX_FIELD_NAME = 64  # characters of one part of a field's path (a client may send any key)
+
+
+class ProblemResponse(JSONResponse):
+    """Problem JSON whose encoding cannot fail: unencodable text becomes "?"."""
+
+    media_type = MEDIA_TYPE
+
+    def render(self, content: Any) -> bytes:
+        try:
+            text = json.dumps(content, ensure_ascii=False, allow_nan=False, default=str)
+        except ValueError:  # a NaN or infinity in an extra value: answer without the extras
+            text = json.dumps({k: v for k, v in content.items() if k != "extra"})
+        return text.encode("utf-8", errors="replace")
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """`text`, cut to `limit` characters with an ellipsis when longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def problem(
     status: int, code: str, detail: str, extra: dict[str, Any] | None = None
 ) -> JSONResponse:
@@ -44,15 +73,32 @@ def problem(
         "type": PROBLEM_TYPE + code,
         "title": _STATUS_TITLES.get(status, "Error"),
         "status": status,
-        "detail": detail,
+        "detail": clip(detail),
         "code": code,
     }
     if extra:
-        body["extra"] = extra
+        body["extra"] = {k: clip(v) if isinstance(v, str) else v for k, v in extra.items()}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     if status == 429 and extra and "retry_after" in extra:
         headers["Retry-After"] = str(extra["retry_after"])
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def payload_too_large(lang: str, max_bytes: int | None) -> JSONResponse:
+    """413 `payload_too_large`: the request body is over the limit (OKNO_MAX_BODY_BYTES)."""
+    if max_bytes is None:
+        detail = "Слишком большое тело запроса", "The request body is too large"
+    else:
+        detail = (
+            f"Тело запроса больше {max_bytes} байт",
+            f"The request body is larger than {max_bytes} bytes",
+        )
+    extra = {"max_bytes": max_bytes} if max_bytes is not None else None
+    return problem(413, "payload_too_large", detail[1] if lang == "en" else detail[0], extra)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    return ".".join(clip(str(p), MAX_FIELD_NAME) for p in loc if p != "body") or "body"
 
 
 def install(app: FastAPI) -> None:
@@ -65,11 +111,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # The errors' `input` (the value sent) is never echoed: only field names and messages,
+        # each cut short, and at most MAX_LISTED_ERRORS of them.
         errors = exc.errors()
         malformed = any(e.get("type") == "json_invalid" for e in errors)
-        fields = [
-            ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body" for e in errors
-        ]
+        errors = errors[:MAX_LISTED_ERRORS]
+        fields = list(dict.fromkeys(_field(tuple(e.get("loc", ()))) for e in errors))
         lang = request_lang(request)
         if malformed:
             detail = (
@@ -89,7 +136,8 @@ def install(app: FastAPI) -> None:
             detail,
             {
                 "errors": "; ".join(
-                    f"{f}: {e.get('msg')}" for f, e in zip(fields, errors, strict=True)
+                    f"{_field(tuple(e.get('loc', ())))}: {clip(str(e.get('msg')), 200)}"
+                    for e in errors
                 )
             },
         )
@@ -103,6 +151,8 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 405:
             detail = "Method not allowed" if lang == "en" else "Метод не поддерживается"
             return problem(405, "method_not_allowed", detail)
+        if exc.status_code == 413:  # a body found too large while it was being read
+            return payload_too_large(lang, getattr(exc, "max_bytes", None))
         return problem(exc.status_code, "http_error", str(exc.detail))
 
     @app.exception_handler(Exception)

@@ -32,8 +32,24 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
         403: "Not allowed for this caller",
         404: "Unknown office, service or ticket; queue_empty",
         409: "The ticket's or desk's state does not allow this",
+        413: "Request body over OKNO_MAX_BODY_BYTES (64 kB): payload_too_large",
         422: "Invalid fields, or an Idempotency-Key reused for another request",
     }.items()
+}
+# The login and public routes are also limited (Retry-After says when to try again).
+_LIMITED: dict[int | str, dict[str, Any]] = {
+    **_PROBLEMS,
+    429: {
+        "content": _PROBLEM_CONTENT,
+        "description": "Too many requests from this address (rate_limited), or too many failed "
+        "logins for this account (account_locked)",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before trying again",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+    },
 }
 
 
@@ -69,15 +85,20 @@ async def health() -> m.Health:
 @router.post(
     "/auth/login",
     response_model=m.LoginResponse,
-    responses=_PROBLEMS,
+    responses=_LIMITED,
     tags=["auth"],
     dependencies=[Depends(limit_login)],
 )
 async def login(body: m.LoginRequest, request: Request, container: ContainerDep) -> m.LoginResponse:
-    """An operator logs in at a workplace and gets an expiring bearer token."""
-    result = await run_in_threadpool(
-        container.auth.login, body.login, body.password, body.workplace
-    )
+    """An operator logs in at a workplace and gets an expiring bearer token.
+
+    Limited per address (`rate_limited`) and per login (`account_locked`: after 5 failures in a
+    row the login waits 1 s, doubling up to 15 min; a successful login clears it).
+    """
+    with request.app.state.login_lockout.attempt(body.login):
+        result = await run_in_threadpool(
+            container.auth.login, body.login, body.password, body.workplace
+        )
     if result.executed.events:
         container.hub.publish(result.principal.office, result.executed.events)
     workplace = await run_in_threadpool(
@@ -145,7 +166,7 @@ async def queue(office: str, container: ContainerDep, principal: PrincipalDep) -
 @router.get(
     "/public/tickets/{token}",
     response_model=m.PublicTicket,
-    responses=_PROBLEMS,
+    responses=_LIMITED,
     tags=["public"],
     dependencies=[Depends(limit_public)],
 )
