@@ -496,6 +496,7 @@ class BoardState:
         for row in [r for r in self.current if r.workplace == ticket.workplace]:
             if row.ticket_id != ticket.id:
                 self._move_to_history(row)
+                self._drop_pending(lambda a, gone=row.ticket_id: a.ticket_id == gone, "left")
         self.current = [r for r in self.current if r.ticket_id != ticket.id]
         self.current.insert(0, self._row(ticket, now, now + self.config.blink_seconds))
         self.history = deque(
@@ -584,13 +585,22 @@ class BoardState:
                 logger.info("call %s is %.0f s old: shown, not spoken", ticket.number, age)
                 self.skipped.append((announcement, f"old ({age:.0f} s)"))
                 return
-        # One waiting call per workplace and per ticket: the newer one replaces it in place.
-        for index, waiting in enumerate(self.pending):
+        # One waiting call per workplace and per ticket: the newer one takes the place of the
+        # first it replaces.
+        kept: deque[Announcement] = deque()
+        position: int | None = None
+        for waiting in self.pending:
             if waiting.ticket_id == ticket.id or waiting.workplace == ticket.workplace:
                 self.skipped.append((waiting, "replaced by a newer call"))
-                self.pending[index] = announcement
-                return
-        self.pending.append(announcement)
+                if position is None:
+                    position = len(kept)
+            else:
+                kept.append(waiting)
+        if position is None:
+            kept.append(announcement)
+        else:
+            kept.insert(position, announcement)
+        self.pending = kept
         while len(self.pending) > max(1, self.config.max_pending):
             dropped = self.pending.popleft()
             logger.warning("too many calls to speak: %s not spoken", dropped.number)

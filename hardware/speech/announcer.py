@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +39,7 @@ class PhraseRenderer(Protocol):
 class _Pending:
     call: Call
     phrases: list[Future[RenderedPhrase]]
+    on_finished: Callable[[], None] | None = None
 
 
 class Announcer:
@@ -67,6 +68,7 @@ class Announcer:
         self._queue: deque[_Pending] = deque()
         self._lock = threading.Lock()
         self._busy = False
+        self._finished: Callable[[], None] | None = None
 
     @property
     def waiting(self) -> int:
@@ -80,11 +82,21 @@ class Announcer:
         with self._lock:
             return self._busy
 
-    def announce(self, call: Call) -> None:
-        """Queue `call`; it is announced after every call queued before it."""
-        phrases = [self.renderer.render(call_phrase(call, lang), lang) for lang in self.languages]
+    def announce(
+        self,
+        call: Call,
+        languages: Sequence[Lang] | None = None,
+        on_finished: Callable[[], None] | None = None,
+    ) -> None:
+        """Queue `call`; it is announced after every call queued before it.
+
+        `languages` overrides the announcer's for this call; `on_finished` runs on the clock's
+        thread once the call (and its pause) is over, spoken or not.
+        """
+        langs = self.languages if languages is None else tuple(languages)
+        phrases = [self.renderer.render(call_phrase(call, lang), lang) for lang in langs]
         with self._lock:
-            self._queue.append(_Pending(call, phrases))
+            self._queue.append(_Pending(call, phrases, on_finished))
         logger.info("call %s -> %s %s queued", call.number, call.kind.value, call.workplace)
         self.clock.call_later(0, self._next_call)
 
@@ -100,6 +112,7 @@ class Announcer:
         if self.chime is not None:
             sounds.append(self.chime)
         sounds.extend(pending.phrases)
+        self._finished = pending.on_finished
         self._play_sounds(pending.call, deque(sounds))
 
     def _play_sounds(self, call: Call, sounds: deque[Future[RenderedPhrase] | Path]) -> None:
@@ -135,6 +148,12 @@ class Announcer:
         self.player.play(rendered.path, after_play)
 
     def _call_done(self) -> None:
+        finished, self._finished = self._finished, None
         with self._lock:
             self._busy = False
+        if finished is not None:
+            try:
+                finished()
+            except Exception:  # the caller's hook must not stop later announcements
+                logger.exception("on_finished of an announcement failed")
         self._next_call()

@@ -21,12 +21,17 @@ class WorkplaceKind(StrEnum):
 
 @dataclass(frozen=True)
 class Call:
-    """One announcement: ticket `number` to `workplace` ("3", "12А"); `recall` for a repeat."""
+    """One announcement: ticket `number` to `workplace` ("3", "12А"); `recall` for a repeat.
+
+    `place` is a workplace name said as it is instead of kind + number ("Регистратура",
+    "Касса 2"), for names that are not "окно N" / "кабинет N".
+    """
 
     number: str
     workplace: str
     kind: WorkplaceKind = WorkplaceKind.WINDOW
     recall: bool = False
+    place: str | None = None
 
 
 # Latin prefixes in Russian speech: look-alikes become the Cyrillic letter the office meant
@@ -86,7 +91,6 @@ def call_phrase(call: Call, lang: Lang) -> str:
         if any(c.isdigit() for c in call.workplace)
         else call.workplace
     )
-    phrase = (
-        f"{words['ticket']} {spoken_number(call.number, lang)}, {words[call.kind.value]} {place}"
-    )
+    where = call.place or f"{words[call.kind.value]} {place}"
+    phrase = f"{words['ticket']} {spoken_number(call.number, lang)}, {where}"
     return f"{words['recall']} {phrase}" if call.recall else phrase
