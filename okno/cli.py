@@ -15,8 +15,6 @@ from collections.abc import Sequence
 
 from okno.logs import configure_logging
 
-from okno.logs import configure_logging
-
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser: server commands, configuration, hardware checks."""
@@ -27,12 +25,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="okno", description="Okno electronic queue")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
-    parser.add_argument(
-        "--log-format",
-        choices=("text", "json"),
-        default=os.environ.get("OKNO_LOG_FORMAT", "text"),
-        help="log lines as text or as JSON objects (default: $OKNO_LOG_FORMAT or text)",
-    )
     parser.add_argument(
         "--log-format",
         choices=("text", "json"),
