@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import time
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, tzinfo
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -54,6 +56,7 @@ class KioskController(QObject):
         translations: Translations,
         *,
         disable_unserved: bool = True,
+        office_cache: Path | None = None,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -71,6 +74,8 @@ class KioskController(QObject):
         self.services: ServicesResponse | None = None
         self.office_name = LocalizedText(ru=session.client.office)
         self.office_zone: tzinfo | None = None
+        self.office_cache = office_cache
+        self._load_office_cache()
         self.unserved: set[str] = set()
         self.exhausted: set[str] = set()
         self.ready = asyncio.Event()  # the menu (or the unavailable screen) is on the screen
@@ -125,6 +130,7 @@ class KioskController(QObject):
             await asyncio.wait(self.tasks)
         await self.session.close()
         await self.api.close()
+        self.translations.uninstall()
 
     def spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
         """Run a server call in the background; its errors are logged, never lost."""
@@ -191,8 +197,21 @@ class KioskController(QObject):
         if self.flow.connected:
             self.ready.set()
 
-    def _on_snapshot(self, snapshot: Snapshot) -> None:
-        office = snapshot.data.get("office")
+    def _load_office_cache(self) -> None:
+        """The office's name and zone from the last snapshot of an earlier run: a resumed
+        session gets no snapshot, and the kiosk must still greet visitors by the office name."""
+        if self.office_cache is None:
+            return
+        try:
+            office = json.loads(self.office_cache.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as exc:
+            logger.warning("ignoring the office cache %s: %s", self.office_cache, exc)
+            return
+        self._take_office(office)
+
+    def _take_office(self, office: object) -> None:
         if isinstance(office, dict):
             try:
                 name = LocalizedText.model_validate(office.get("name"))
@@ -205,6 +224,16 @@ class KioskController(QObject):
                     self.office_zone = ZoneInfo(zone)
                 except (ZoneInfoNotFoundError, ValueError):
                     logger.warning("unknown office time zone %r", zone)
+
+    def _on_snapshot(self, snapshot: Snapshot) -> None:
+        office = snapshot.data.get("office")
+        self._take_office(office)
+        if self.office_cache is not None and isinstance(office, dict):
+            try:
+                self.office_cache.parent.mkdir(parents=True, exist_ok=True)
+                self.office_cache.write_text(json.dumps(office), encoding="utf-8")
+            except OSError as exc:
+                logger.warning("cannot write the office cache: %s", exc)
         self._take_queue(snapshot.data.get("services"))
         self.rebuild_menu()
 

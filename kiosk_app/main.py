@@ -127,6 +127,7 @@ def connect_kiosk(
         printer,
         kiosk.translations,
         disable_unserved=settings.disable_unserved,
+        office_cache=state_file.with_name(state_file.stem + ".office.json"),
     )
     kiosk.controller = controller
     return controller

@@ -370,8 +370,9 @@ class KioskView(QWidget):
                 right.addWidget(qr)
                 right.addWidget(_label(self.tr("Scan the code to follow your place in line.")))
         right.addStretch(1)
-        box.addLayout(left, 1)
-        box.addLayout(right, 1)
+        stretch = 0 if self.portrait else 1
+        box.addLayout(left, stretch)
+        box.addLayout(right, stretch)
         holder = QWidget()
         holder.setLayout(box)
         self._add(holder, 1)

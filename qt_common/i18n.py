@@ -129,6 +129,13 @@ class Translations:
             self._installed = translator
         self.lang = lang
 
+    def uninstall(self) -> None:
+        """Remove this app's translator (an app that ends, or a test building another)."""
+        if self._installed is not None:
+            self._app.removeTranslator(self._installed)
+            self._installed = None
+        self.lang = "en"
+
 
 def main() -> int:
     """`python -m qt_common.i18n TS_FILE SOURCE...`: refresh a .ts from the sources."""
