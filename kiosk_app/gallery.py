@@ -95,7 +95,23 @@ SCREENS = (
 )
 
 
-async def _shoot(server: str, token: str, out: Path, screens: list[str]) -> int:
+async def _sign_in(server: str, operators: list[str]) -> None:
+    """Sign demo operators in (LOGIN:PASSWORD:WORKPLACE) so that their services are served."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=server, timeout=10) as http:
+        for spec in operators:
+            login, password, workplace = spec.split(":")
+            answer = await http.post(
+                "/api/v1/auth/login",
+                json={"login": login, "password": password, "workplace": workplace},
+            )
+            answer.raise_for_status()
+
+
+async def _shoot(
+    server: str, token: str, out: Path, screens: list[str], operators: list[str]
+) -> int:
     from PySide6.QtWidgets import QApplication
 
     from kiosk_app.controller import qr_pixmap
@@ -106,6 +122,7 @@ async def _shoot(server: str, token: str, out: Path, screens: list[str]) -> int:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     state_dir = Path(tempfile.mkdtemp(prefix="okno-gallery-"))
+    await _sign_in(server, operators)
     office = await discover_office(server, token)
     combos: list[tuple[str, str, bool]] = [
         (orientation, lang, contrast)
@@ -127,7 +144,7 @@ async def _shoot(server: str, token: str, out: Path, screens: list[str]) -> int:
         menu = kiosk.flow.menu
         assert menu is not None
         if ticket is None:
-            first = next(s for s in menu.services.values() if s.documents and s.available)
+            first = next(s for s in menu.services.values() if s.documents)
             ticket = await controller.session.client.issue_ticket(first.id, lang="ru")
         kiosk.view.qr_pixmap = qr_pixmap(ticket.status_url)
         for screen in screens:
@@ -149,12 +166,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", required=True)
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--screen", action="append", choices=SCREENS, help="only these")
+    parser.add_argument(
+        "--sign-in", action="append", default=[], help="LOGIN:PASSWORD:WORKPLACE to sign in first"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     from qt_common.app import run_qt
 
     screens: list[str] = args.screen or list(SCREENS)
-    return run_qt(lambda app: _shoot(args.server, args.token, args.out, screens), "okno-gallery")
+    return run_qt(
+        lambda app: _shoot(args.server, args.token, args.out, screens, args.sign_in),
+        "okno-gallery",
+    )
 
 
 if __name__ == "__main__":
