@@ -142,13 +142,21 @@ class OperatorStatus(Payload):
 
 
 class RatingRequested(Payload):
-    """`rating.requested`: the rating terminal of `workplace` asks the visitor of `ticket`."""
+    """`rating.requested`: the rating terminal of `workplace` asks the visitor of `ticket`.
+
+    `lang` is the ticket's language (the terminal asks in it); `effort` says whether the office
+    asks the effort question (CES) after the score; `expires_at` is when the server stops
+    accepting the rating.
+    """
 
     ticket: int
     number: str
     service: str
     workplace: str | None
     operator: str
+    lang: Lang = Lang.RU
+    effort: bool = False
+    expires_at: UtcTime | None = None
 
 
 class RatingReceived(Payload):
@@ -157,6 +165,11 @@ class RatingReceived(Payload):
     ticket: int
     workplace: str | None = None
     csat: int | None = Field(default=None, ge=1, le=5)
+    step: int | None = None
+    service: str | None = None
+    operator: str | None = None
+    ces: int | None = Field(default=None, ge=1, le=5)
+    reasons: list[str] = Field(default_factory=list)
 
 
 class BookingChanged(Payload):

@@ -110,6 +110,19 @@ class CancelTicket:
     ticket: int
 
 
+@dataclass(frozen=True)
+class RateStep:
+    """The rating terminal `device` of `workplace` sends the visitor's verdict on `ticket`."""
+
+    office: str
+    device: str
+    workplace: str
+    ticket: int
+    csat: int
+    ces: int | None = None
+    reasons: tuple[str, ...] = ()
+
+
 Command = (
     IssueTicket
     | CallNext
@@ -126,4 +139,5 @@ Command = (
     | SignOut
     | Housekeep
     | CancelTicket
+    | RateStep
 )

@@ -31,6 +31,7 @@ from queue_server.domain.model import (
 from queue_server.domain.numbering import format_number, service_day
 from queue_server.domain.order import next_for
 from queue_server.service import commands as c
+from queue_server.service.ratings import rate_step, rating_requested
 from queue_server.service.tx import Tx
 from queue_server.service.views import ticket_payload, ticket_view
 
@@ -189,16 +190,7 @@ def finish(tx: Tx, cmd: c.Finish) -> DeskState:
         EventType.TICKET_FINISHED,
         ticket_payload(tx, ticket, p.TicketFinished, outcome=outcome.value),
     )
-    tx.emit(
-        EventType.RATING_REQUESTED,
-        p.RatingRequested(
-            ticket=ticket.id,
-            number=ticket.number,
-            service=ticket.service,
-            workplace=ticket.workplace,
-            operator=op.id,
-        ),
-    )
+    tx.emit(EventType.RATING_REQUESTED, rating_requested(tx, ticket, op.id))
     tx.queue_touched = True
     return _desk_state(tx, op.id, None, outcome.value)
 
@@ -515,4 +507,5 @@ HANDLERS: dict[type, Callable[[Tx, Any], Any]] = {
     c.SignOut: sign_out,
     c.Housekeep: housekeep,
     c.CancelTicket: cancel_ticket,
+    c.RateStep: rate_step,
 }

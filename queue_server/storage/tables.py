@@ -219,6 +219,24 @@ events = Table(
     Column("data", JSON, nullable=False),
 )
 
+# A visitor's verdict on one service step (rating terminal): no personal data.
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("step", Integer, ForeignKey("steps.id"), primary_key=True),  # one rating per step
+    Column("ticket", Integer, ForeignKey("tickets.id"), nullable=False),
+    Column("office", String(64), nullable=False),
+    Column("service", String(64), nullable=False),
+    Column("operator", String(64), nullable=True),
+    Column("workplace", String(64), nullable=True),
+    Column("device", String(64), nullable=False),
+    Column("csat", Integer, nullable=False),
+    Column("ces", Integer, nullable=True),
+    Column("reasons", JSON, nullable=False, default=list),
+    Column("rated_at", UtcDateTime, nullable=False),
+    Index("ix_ratings_office_rated_at", "office", "rated_at"),
+)
+
 idempotency = Table(
     "idempotency",
     metadata,
@@ -241,6 +259,7 @@ __all__ = [
     "offices",
     "operator_services",
     "operators",
+    "ratings",
     "services",
     "sessions",
     "steps",

@@ -98,6 +98,8 @@ def allowed(route: Route) -> frozenset[str] | None:
     """Who may call `route` (None: the route is not classified)."""
     if route.path == DESK_PREFIX or route.path.startswith(DESK_PREFIX + "/"):
         return OPERATORS
+    if route.key == ("POST", "/api/v1/ratings"):
+        return frozenset({"rating"})  # the terminal's own office and workplace: no {office}
     return ALLOWED.get(route.key)
 
 
