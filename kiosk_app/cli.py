@@ -88,3 +88,60 @@ def run_kiosk(args: argparse.Namespace) -> int:
 
     logger.info("kiosk starting: server %s, printer %s", settings.server, settings.printer)
     return run_qt(lambda app: kiosk_main(app, settings, printer), "okno-kiosk")
+
+
+def with_demo_kiosk(args: argparse.Namespace, run_server: Any) -> int:
+    """`okno demo`: the server, and beside it a windowed kiosk when there is a display.
+
+    The kiosk prints into `var/kiosk-tickets.bin` (ESC/POS bytes) and closes with PIN 0000.
+    """
+    import os
+    import subprocess
+    import tempfile
+    import threading
+    import time
+
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        print(
+            "okno demo: киоску и другим приложениям нужен экран (DISPLAY не задан) — "
+            "запускается только сервер.\n"
+            "okno demo: the kiosk and the other apps need a display (DISPLAY is not set); "
+            "running the server alone.",
+            file=sys.stderr,
+        )
+        result: int = run_server(args)
+        return result
+    if args.port_file is None:
+        args.port_file = Path(tempfile.mkdtemp(prefix="okno-demo-")) / "port"
+    port_file: Path = args.port_file
+    apps: list[subprocess.Popen[bytes]] = []
+    stop = threading.Event()
+
+    def launch() -> None:
+        while not stop.is_set() and not (port_file.exists() and port_file.read_text()):
+            time.sleep(0.1)
+        if stop.is_set():
+            return
+        url = f"http://127.0.0.1:{port_file.read_text().strip()}"
+        env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}  # a real window
+        Path("var").mkdir(exist_ok=True)
+        command = [sys.executable, "-m", "okno.cli", "kiosk", "--server", url,
+                   "--token", "demo-kiosk", "--windowed", "--portrait", "--size", "720x1280",
+                   "--printer", "file:var/kiosk-tickets.bin", "--admin-pin", "0000",
+                   "--state-file", "var/demo-kiosk.json"]  # fmt: skip
+        logger.info("demo: starting the kiosk on %s", url)
+        apps.append(subprocess.Popen(command, env=env))
+
+    launcher = threading.Thread(target=launch, name="okno-demo-apps", daemon=True)
+    launcher.start()
+    try:
+        result = run_server(args)
+    finally:
+        stop.set()
+        for app in apps:
+            app.terminate()
+            try:
+                app.wait(5)
+            except subprocess.TimeoutExpired:
+                app.kill()
+    return result

@@ -45,6 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(logging.DEBUG if args.verbose else logging.INFO, args.log_format)
+    if args.command == "demo":  # the apps join the demo server when there is a display
+        from kiosk_app.cli import with_demo_kiosk
+
+        return with_demo_kiosk(args, args.func)
     result: int = args.func(args)
     return result
 
