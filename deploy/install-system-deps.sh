@@ -6,6 +6,9 @@ packages=(
     python3 python3-venv
     # Qt offscreen + Multimedia (FACTS.md)
     libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libglib2.0-0 libxkbcommon0 libpulse0 libxrandr2
+    # Qt on a real X display (the kiosk and the other apps beside `make demo`)
+    libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-render0
+    libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0
     # a Cyrillic font: without it every glyph is a box
     fonts-dejavu-core
     # speech (pyttsx3 on eSpeak NG) and playback
