@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cachetools import TTLCache
 from sqlalchemy import Engine
 
 from queue_server.domain.errors import CodedError, DomainError
@@ -122,8 +124,12 @@ class Auth:
         # stops working at once; one revoked by another process (or the `okno` command) as soon
         # as its config.changed reaches this process (`forget_tokens`), else within
         # KNOWN_TOKEN_SECONDS. An entry from before the last `forget_tokens` is never used: a
-        # check that raced with a revocation cannot bring the old answer back.
-        self._known: dict[str, _Known] = {}
+        # check that raced with a revocation cannot bring the old answer back. At most
+        # KNOWN_TOKENS_MAX are kept: past that the least recently used one is dropped, by age.
+        self._known: TTLCache[str, _Known] = TTLCache(
+            KNOWN_TOKENS_MAX, KNOWN_TOKEN_SECONDS, timer=monotonic
+        )
+        self._known_guard = threading.Lock()  # checks run on several threads at once
         self._generation = 0
         # This process's open connections (WebSockets): ended with their credential.
         self.connections = OpenConnections()
@@ -185,8 +191,9 @@ class Auth:
 
         Called when the credentials may have changed elsewhere (an office's config.changed).
         """
-        self._generation += 1
-        self._known = {}
+        with self._known_guard:
+            self._generation += 1
+            self._known.clear()
 
     def authenticate(self, token: str | None) -> Principal:
         """The caller behind a bearer token; raises AuthError when it is missing or not valid."""
@@ -198,7 +205,8 @@ class Auth:
         if not token:
             raise AuthError("unauthorized", "Требуется вход в систему", "Authentication required")
         digest = token_hash(token)
-        known = self._known.get(digest)
+        with self._known_guard:
+            known = self._known.get(digest)
         if (
             known is not None
             and known.until > self.monotonic()
@@ -206,15 +214,16 @@ class Auth:
         ):
             expires_at = known.credential.expires_at
             if expires_at is not None and expires_at <= self.clock():
-                self._known.pop(digest, None)
+                with self._known_guard:
+                    self._known.pop(digest, None)
                 raise _expired()
             return known.credential
         generation = self._generation
         principal, expires_at = self._look_up(digest)
         credential = Credential(principal, digest, expires_at)
-        if len(self._known) >= KNOWN_TOKENS_MAX:
-            self._known = {}
-        self._known[digest] = _Known(credential, self.monotonic() + KNOWN_TOKEN_SECONDS, generation)
+        known = _Known(credential, self.monotonic() + KNOWN_TOKEN_SECONDS, generation)
+        with self._known_guard:
+            self._known[digest] = known
         return credential
 
     def _look_up(self, digest: str) -> tuple[Principal, datetime | None]:
