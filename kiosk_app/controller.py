@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import QEvent, QObject, QTimer
@@ -132,7 +132,7 @@ class KioskController(QObject):
         await self.api.close()
         self.translations.uninstall()
 
-    def spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
+    def spawn(self, coroutine: Coroutine[Any, Any, object], name: str) -> None:
         """Run a server call in the background; its errors are logged, never lost."""
         task = asyncio.get_running_loop().create_task(coroutine, name=name)
         self.tasks.add(task)
@@ -144,7 +144,7 @@ class KioskController(QObject):
             logger.error("task %s failed", task.get_name(), exc_info=task.exception())
 
     def render(self) -> None:
-        self.view.render(self.flow)
+        self.view.show_flow(self.flow)
 
     def apply_look(self) -> None:
         """Language, text size and colours as the flow wants them now."""
@@ -380,7 +380,7 @@ class KioskController(QObject):
 
     def ticket_data(self, ticket: IssuedTicket, request: IssueRequest) -> TicketData:
         """What the paper says, in the visitor's language."""
-        lang = "en" if request.lang == "en" else "ru"
+        lang: Literal["ru", "en"] = "en" if request.lang == "en" else "ru"
         service = self.flow.menu.services.get(ticket.service) if self.flow.menu else None
         footer = (
             "Thank you! Watch the display board for your call."

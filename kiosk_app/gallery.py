@@ -150,7 +150,7 @@ async def _shoot(
         for screen in screens:
             stage(kiosk.flow, screen, menu, ticket)
             controller.apply_look()
-            kiosk.view.render(kiosk.flow)
+            kiosk.view.show_flow(kiosk.flow)
             await asyncio.sleep(0.15)
             suffix = "-contrast" if contrast else ""
             save_png(kiosk.window, out / f"kiosk-{screen}-{orientation}-{lang}{suffix}.png")

@@ -81,7 +81,7 @@ def build_kiosk(app: QApplication, settings: KioskSettings) -> Kiosk:
     translations = Translations(app, TRANSLATIONS_DIR, "okno_kiosk")
     translations.switch(settings.lang)
     app.setStyleSheet(make_theme(settings.large_text, settings.high_contrast).style_sheet())
-    view.render(flow)
+    view.show_flow(flow)
     window.watch_corner(app)
     return Kiosk(window, view, flow, translations)
 
@@ -147,7 +147,7 @@ async def kiosk_main(
     except SessionRefused as exc:
         logger.error("the server refused the kiosk's token: %s", exc)
         kiosk.flow.set_refused()
-        kiosk.view.render(kiosk.flow)
+        kiosk.view.show_flow(kiosk.flow)
         if settings.screenshot is not None:
             await screenshot_when_ready(kiosk.window, settings.screenshot, asyncio.Event(), 0.1)
             return 0

@@ -1,15 +1,13 @@
 """The kiosk's screens: widgets drawn from `KioskFlow`; every tap goes out as a signal.
 
-`KioskView.render(flow)` redraws the current screen from the flow (cheap: a handful of widgets),
+`KioskView.show_flow(flow)` redraws the current screen from the flow (cheap: a handful of widgets),
 so a language switch, a new menu or a new theme is just another render. Visitor texts are
 `self.tr()` strings (English source, Russian in `translations/okno_kiosk_ru.ts`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal, SignalInstance
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -36,6 +34,8 @@ __all__ = ["KioskView", "TileButton"]
 def _clear(layout: QBoxLayout | QGridLayout) -> None:
     while layout.count():
         item = layout.takeAt(0)
+        if item is None:
+            break
         widget = item.widget()
         if widget is not None:
             widget.hide()
@@ -75,7 +75,10 @@ class TileButton(QPushButton):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
     def sizeHint(self) -> QSize:
-        hint = self.layout().sizeHint()
+        layout = self.layout()
+        if layout is None:
+            return super().sizeHint()
+        hint = layout.sizeHint()
         return QSize(hint.width(), max(hint.height(), 96))
 
     def minimumSizeHint(self) -> QSize:
@@ -120,7 +123,7 @@ class KioskView(QWidget):
         root.addWidget(self.banner)
         root.addWidget(self.stack, 1)
         root.addLayout(self._bar())
-        self.screen: Screen | None = None
+        self.shown_screen: Screen | None = None
 
     # -- the bar of every screen ----------------------------------------------------------------
 
@@ -144,7 +147,7 @@ class KioskView(QWidget):
 
     # -- rendering ------------------------------------------------------------------------------
 
-    def render(self, flow: KioskFlow, now_local: datetime | None = None) -> None:
+    def show_flow(self, flow: KioskFlow) -> None:
         """Draw `flow`'s screen in `flow.lang` (the translator is already switched)."""
         lang = flow.lang
         menu = flow.menu
@@ -159,7 +162,7 @@ class KioskView(QWidget):
             self.tr("Normal colours") if flow.high_contrast else self.tr("High contrast")
         )
         _clear(self.page_layout)
-        self.screen = flow.screen
+        self.shown_screen = flow.screen
         draw = {
             Screen.HOME: self._home,
             Screen.CATEGORY: self._category,
@@ -203,7 +206,7 @@ class KioskView(QWidget):
         holder.setLayout(grid)
         self._add(holder)
 
-    def _button(self, text: str, signal: Signal | None, main: bool = False) -> QPushButton:
+    def _button(self, text: str, signal: SignalInstance | None, main: bool = False) -> QPushButton:
         button = QPushButton(text)
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         button.setStyleSheet("text-align: center;")

@@ -110,7 +110,7 @@ def test_each_screen_translated_and_sized(kiosk: Kiosk, qapp: QApplication) -> N
     problems: list[str] = []
     for screen in SCREENS:
         stage(kiosk.flow, screen, menu, TICKET)
-        kiosk.view.render(kiosk.flow)
+        kiosk.view.show_flow(kiosk.flow)
         qapp.processEvents()
         for text in shown_texts(kiosk):
             if (
