@@ -310,7 +310,7 @@ class BoardState:
             if not self._shows(ticket) or ticket.workplace is None:
                 continue
             old = previous.get(ticket.id)
-            shown_at = old.shown_at if old is not None else now - 1e-6 * index
+            shown_at = old.shown_at if old is not None else now - 1e-3 * (index + 1)
             blink = old.blink_until if old is not None else now
             rows.append(self._row(ticket, shown_at, blink))
         self.current = rows
@@ -331,7 +331,12 @@ class BoardState:
             if key in self._known_calls:
                 continue
             self._known_calls.add(key)
+            if self._is_recent(ticket):  # a call the hall may not have seen yet: it blinks
+                for row in rows:
+                    if row.ticket_id == ticket.id:
+                        row.shown_at, row.blink_until = now, now + self.config.blink_seconds
             self._consider_speaking(ticket, recall=ticket.calls > 1, replayed=True)
+        self.current.sort(key=lambda row: row.shown_at, reverse=True)
         self.has_data = True
         self.needs_service_names = False
         self._changed()
@@ -558,6 +563,13 @@ class BoardState:
             return self._latest_at
         return estimate
 
+    def _is_recent(self, ticket: TicketPayload) -> bool:
+        """Whether the ticket was called within `speak_max_age` (by the server's clock)."""
+        if ticket.called_at is None:
+            return True
+        age = (self.server_now() - ticket.called_at).total_seconds()
+        return age <= self.config.speak_max_age
+
     def _consider_speaking(self, ticket: TicketPayload, recall: bool, replayed: bool) -> None:
         languages: tuple[SpeechLang, ...] = ("ru",)
         if ticket.lang is Lang.EN or self.config.speak_english:
@@ -579,7 +591,8 @@ class BoardState:
         if not self.speech_enabled:
             self.skipped.append((announcement, "sound off"))
             return
-        if replayed and ticket.called_at is not None:
+        if replayed and not self._is_recent(ticket):
+            assert ticket.called_at is not None
             age = (self.server_now() - ticket.called_at).total_seconds()
             if age > self.config.speak_max_age:
                 logger.info("call %s is %.0f s old: shown, not spoken", ticket.number, age)

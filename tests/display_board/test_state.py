@@ -515,3 +515,22 @@ def test_any_event_order_speaks_each_call_at_most_once(
     speak_all(board)
     keys = [a.key for a in board.spoken]
     assert len(keys) == len(set(keys))
+
+
+def test_fresh_calls_of_a_snapshot_blink_old_ones_do_not() -> None:
+    """After a snapshot the newest fresh call is highlighted; a call of an hour ago is not."""
+    clock = FakeBoardClock()
+    office = Office(clock)
+    board = BoardState(BoardConfig(), clock, speech=False)
+    hour_ago = clock.wall_time - timedelta(hours=1)
+    board.apply_snapshot(
+        office.snapshot(
+            active=[
+                office.ticket(2, "А002", "2", "called", calls=1, called_at=hour_ago),
+                office.ticket(1, "А001", "1", "called", calls=1),
+            ]
+        )
+    )
+    row = board.highlighted()
+    assert row is not None and row.number == "А001"
+    assert numbers(board) == ["А001", "А002"]
