@@ -18,6 +18,7 @@ from okno.logs import configure_logging
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser: server commands, configuration, hardware checks."""
+    from display_board.cli import add_commands as add_display_commands
     from hardware.cli import add_commands as add_hardware_commands
     from hardware.config import check_device_sections
     from kiosk_app.cli import add_commands as add_kiosk_commands
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_server_commands(subparsers)
     add_hardware_commands(subparsers)
     add_kiosk_commands(subparsers)
+    add_display_commands(subparsers)
     # The office file's device sections are the hardware's settings: let it check them.
     parser.set_defaults(check_device=check_device_sections)
     return parser
