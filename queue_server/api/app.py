@@ -57,6 +57,7 @@ def create_app(container: Container) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.container = container
+    ws.watch_credentials(container)
     settings = container.settings
     app.state.public_limit = RateLimit(settings.public_rate_per_minute, settings.public_rate_burst)
     app.state.login_limit = RateLimit(settings.login_rate_per_minute, settings.login_rate_burst)
