@@ -259,6 +259,16 @@ class BoardView(QWidget):
             "no_calls": self.tr("Please wait for your number"),
         }
 
+    def marks(self) -> list[tuple[str, str]]:
+        """The header's marks now: (text, background colour)."""
+        texts = self.texts()
+        marks: list[tuple[str, str]] = []
+        if self.state.offline_mark() and self.state.refused is None:
+            marks.append((texts["offline"], COLOURS["warning"]))
+        if self.state.sound_off is not None:
+            marks.append((texts["sound_off"], COLOURS["rule"]))
+        return marks
+
     def refresh(self) -> None:
         """Repaint if the state, the blink phase, the clock's minute or a mark changed."""
         state = self.state
@@ -325,15 +335,10 @@ class BoardView(QWidget):
         p.setPen(QColor(COLOURS["text"]))
         draw_centred(p, layout.clock, clock_rect.left(), clock_rect, clock_text)
         # Marks left of the clock: discreet, but readable.
-        marks: list[tuple[str, str]] = []
-        if self.state.offline_mark() and self.state.refused is None:
-            marks.append((texts["offline"], COLOURS["warning"]))
-        if self.state.sound_off is not None:
-            marks.append((texts["sound_off"], COLOURS["rule"]))
         x = clock_rect.left() - m
         fm_mark = QFontMetrics(layout.mark)
         p.setFont(layout.mark)
-        for text, colour in marks:
+        for text, colour in self.marks():
             w = fm_mark.horizontalAdvance(text) + 2 * m
             h = fm_mark.height() + m // 2
             pill = QRect(x - w, rect.center().y() - h // 2, w, h)
