@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from queue_protocol import models as m
@@ -16,6 +16,7 @@ from queue_server.api.deps import ContainerDep, IdempotencyKeyDep, OperatorDep, 
 from queue_server.api.problems import MEDIA_TYPE
 from queue_server.api.ratelimit import limit_login, limit_public
 from queue_server.bootstrap import Container
+from queue_server.domain.errors import NotFound, TicketInProgress
 from queue_server.service import commands as c
 from queue_server.service.auth import Principal, require
 from queue_server.service.bus import Idempotency
@@ -157,10 +158,12 @@ async def issue_ticket(
 @router.get(
     "/offices/{office}/queue", response_model=m.QueueResponse, responses=_PROBLEMS, tags=["queue"]
 )
-async def queue(office: str, container: ContainerDep, principal: PrincipalDep) -> m.QueueResponse:
+async def queue(office: str, container: ContainerDep, principal: PrincipalDep) -> Response:
     """Waiting counts and estimates per service, and the waiting tickets in call order."""
     require(principal, "operator", "supervisor", "display", "kiosk", office=office)
-    return await run_in_threadpool(container.queries.queue, office)
+    body = await run_in_threadpool(container.queries.queue_json, office)
+    # Encoded once per office reading: a hall of displays asking costs one encoding.
+    return Response(body, media_type="application/json")
 
 
 @router.get(
@@ -192,10 +195,27 @@ async def logout(
     principal: OperatorDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
-    """Leave the workplace: the operator goes offline and the token stops working."""
-    response = await run_command(request, container, c.SignOut(**_desk(principal)), principal, None)
-    await run_in_threadpool(container.auth.revoke, bearer(authorization))
-    return response
+    """Leave the workplace: the operator goes offline and the token stops working.
+
+    The token is revoked whatever else happens (also when another operator has taken the
+    workplace since, which put this one offline already), except when the logout is refused
+    because a visitor is still at the desk (409 ticket_in_progress: nothing changes).
+    """
+    revoke = True
+    try:
+        return await run_command(request, container, c.SignOut(**_desk(principal)), principal, None)
+    except TicketInProgress:
+        revoke = False
+        raise
+    except NotFound as exc:
+        if exc.code != "unknown_workplace":
+            raise
+        # Moved off this workplace by another operator's login: offline already.
+        state = await run_in_threadpool(container.queries.desk, principal.office, principal.id)
+        return JSONResponse(state.model_dump(mode="json"))
+    finally:
+        if revoke:
+            await run_in_threadpool(container.auth.revoke, bearer(authorization))
 
 
 @desk.get("", response_model=m.DeskState)
