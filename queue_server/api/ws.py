@@ -88,7 +88,7 @@ def watch_credentials(container: Container) -> None:
             log.error("re-checking open connections failed", exc_info=future.exception())
 
     def recheck(wanted: Callable[[Connection], bool]) -> None:
-        if not auth.connections.select(wanted):
+        if not auth.connections.matching(wanted):
             return
         future = asyncio.get_running_loop().run_in_executor(None, auth.recheck, wanted)
         running.add(future)

@@ -253,7 +253,7 @@ class Auth:
     def recheck(self, wanted: Callable[[Connection], bool] = lambda _: True) -> int:
         """Compare the credential of each open connection `wanted` with the database and end
         those no longer valid (changed by another process); returns how many ended."""
-        chosen = self.connections.select(wanted)
+        chosen = self.connections.matching(wanted)
         if not chosen:
             return 0
         endings = self.verify(chosen)

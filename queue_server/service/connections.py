@@ -89,7 +89,7 @@ class OpenConnections:
         with self._lock:
             self._open.discard(connection)
 
-    def select(self, wanted: Callable[[Connection], bool]) -> list[Connection]:
+    def matching(self, wanted: Callable[[Connection], bool]) -> list[Connection]:
         """The open connections for which `wanted` is true."""
         with self._lock:
             return [connection for connection in self._open if wanted(connection)]
@@ -105,7 +105,7 @@ class OpenConnections:
 
     def end_where(self, wanted: Callable[[Connection], bool], ending: Ending) -> int:
         """End every open connection for which `wanted` is true; returns how many."""
-        chosen = self.select(wanted)
+        chosen = self.matching(wanted)
         for connection in chosen:
             self.end(connection, ending)
         return len(chosen)
