@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     from hardware.cli import add_commands as add_hardware_commands
     from hardware.config import check_device_sections
     from kiosk_app.cli import add_commands as add_kiosk_commands
+    from operator_desk.cli import add_commands as add_desk_commands
     from queue_server.cli import add_commands as add_server_commands
 
     parser = argparse.ArgumentParser(prog="okno", description="Okno electronic queue")
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_server_commands(subparsers)
     add_hardware_commands(subparsers)
     add_kiosk_commands(subparsers)
+    add_desk_commands(subparsers)
     add_display_commands(subparsers)
     # The office file's device sections are the hardware's settings: let it check them.
     parser.set_defaults(check_device=check_device_sections)
