@@ -104,6 +104,11 @@ def event_to_json(event: Envelope) -> dict[str, Any]:
     return raw
 
 
+def validation_errors(exc: ValidationError) -> list[Any]:
+    """What was wrong with a message, without the values sent (they may be huge or private)."""
+    return list(exc.errors(include_url=False, include_input=False))
+
+
 def format_utc(moment: datetime) -> str:
     """ISO 8601 in UTC with a `Z`, millisecond precision."""
     text = moment.astimezone(tz=UTC).isoformat(timespec="milliseconds")
@@ -117,7 +122,7 @@ def decode_event(raw: str | bytes | dict[str, Any]) -> Envelope:
     try:
         event = Envelope.model_validate(data)
     except ValidationError as exc:
-        raise ProtocolError(f"malformed event: {exc.errors(include_url=False)}") from exc
+        raise ProtocolError(f"malformed event: {validation_errors(exc)}") from exc
     if event.at.tzinfo is None:
         # A time without an offset would be read as the receiver's local time.
         raise ProtocolError("malformed event: `at` has no UTC offset")

@@ -19,6 +19,7 @@ from queue_protocol.events import (
     check_version,
     decode_event,
     load_json_object,
+    validation_errors,
 )
 from queue_protocol.payloads import SnapshotData
 
@@ -57,7 +58,7 @@ class Snapshot(BaseModel):
         try:
             return SnapshotData.model_validate(self.data)
         except ValidationError as exc:
-            raise ProtocolError(f"malformed snapshot: {exc.errors(include_url=False)}") from exc
+            raise ProtocolError(f"malformed snapshot: {validation_errors(exc)}") from exc
 
 
 class Resumed(BaseModel):
@@ -94,7 +95,7 @@ def decode_hello(raw: str | bytes) -> Hello:
     try:
         return Hello.model_validate(data)
     except ValidationError as exc:
-        raise ProtocolError(f"malformed hello: {exc.errors(include_url=False)}") from exc
+        raise ProtocolError(f"malformed hello: {validation_errors(exc)}") from exc
 
 
 def decode_server_message(raw: str | bytes) -> ServerMessage:
@@ -114,7 +115,7 @@ def decode_server_message(raw: str | bytes) -> ServerMessage:
     try:
         message = model.model_validate(data)
     except ValidationError as exc:
-        raise ProtocolError(f"malformed {kind} message: {exc.errors(include_url=False)}") from exc
+        raise ProtocolError(f"malformed {kind} message: {validation_errors(exc)}") from exc
     if isinstance(message, Snapshot):
         message.payload  # noqa: B018 -- raises ProtocolError now rather than in the app
     return message

@@ -150,7 +150,11 @@ def install(app: FastAPI) -> None:
             return problem(404, "not_found", detail)
         if exc.status_code == 405:
             detail = "Method not allowed" if lang == "en" else "Метод не поддерживается"
-            return problem(405, "method_not_allowed", detail)
+            refusal = problem(405, "method_not_allowed", detail)
+            # RFC 9110: a 405 says which methods the resource does allow.
+            if exc.headers and "Allow" in exc.headers:
+                refusal.headers["Allow"] = exc.headers["Allow"]
+            return refusal
         if exc.status_code == 413:  # a body found too large while it was being read
             return payload_too_large(lang, getattr(exc, "max_bytes", None))
         return problem(exc.status_code, "http_error", str(exc.detail))
