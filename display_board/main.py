@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
 import random
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QSize
@@ -19,7 +22,7 @@ from display_board.voice import FileRecorder, ObservedRenderer, VoiceDriver, par
 from qt_common.app import discover_office, screenshot_when_ready
 from qt_common.i18n import Translations
 from qt_common.kiosk_window import KioskWindow
-from qt_common.session import QtSession, read_saved_seq
+from qt_common.session import QtSession
 from queue_protocol.client import ClientSession, backoff_delay
 from queue_protocol.errors import ConnectionLost, ProblemError, ProtocolError, SessionRefused
 from queue_protocol.events import Envelope
@@ -139,6 +142,7 @@ class BoardController:
         self.session = session
         self.ready = asyncio.Event()
         self._names_task: asyncio.Task[None] | None = None
+        self.seen_file: Path | None = None
         session.snapshot_received.connect(self._on_snapshot)
         session.event_received.connect(self._on_event)
         session.connection_changed.connect(self._on_connection)
@@ -166,6 +170,11 @@ class BoardController:
 
     def _on_event(self, event: Envelope) -> None:
         self.board.state.apply_event(event)
+        if self.seen_file is not None:
+            try:
+                write_seen_until(self.seen_file, event.office, event.at)
+            except OSError as error:
+                logger.warning("cannot save the last event time to %s: %s", self.seen_file, error)
         if self.board.state.needs_service_names and self._names_task is None:
             self._names_task = asyncio.get_running_loop().create_task(self._reload_names())
         self._after_change()
@@ -209,16 +218,48 @@ async def find_office(settings: DisplaySettings) -> str:
             await asyncio.sleep(delay)
 
 
+def seen_file(settings: DisplaySettings) -> Path:
+    """Where the board keeps the time of the last event it handled."""
+    state_file = settings.state_path()
+    return state_file.with_name(state_file.stem + "-seen.json")
+
+
+def read_seen_until(path: Path, office: str) -> datetime | None:
+    """The saved time of the last event handled for `office`; None when absent or unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("office") != office:
+            return None
+        moment = datetime.fromisoformat(data["at"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def write_seen_until(path: Path, office: str, moment: datetime) -> None:
+    """Save atomically (a crash leaves the previous file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps({"office": office, "at": moment.isoformat()}), "utf-8")
+    os.replace(temporary, path)
+
+
 def connect_board(
     board: Board, settings: DisplaySettings, office: str, client: ClientSession | None = None
 ) -> BoardController:
-    """The session and controller for `office`; call `controller.start()` next."""
-    state_file = settings.state_path()
+    """The session and controller for `office`; call `controller.start()` next.
+
+    A board (re)starts from a snapshot, not from its saved seq: a replay alone would leave it
+    without the office's name, its services and the calls made before the seq. The time of the
+    last event the previous run handled is saved instead, so calls it spoke are not spoken
+    again, and calls made while it was off are spoken only when fresh.
+    """
+    seen = seen_file(settings)
+    board.state.seen_until = read_seen_until(seen, office)
     if client is None:
-        client = ClientSession(
-            settings.server, settings.token, office, since=read_saved_seq(state_file, office)
-        )
-    controller = BoardController(board, QtSession(client, state_file))
+        client = ClientSession(settings.server, settings.token, office, since=None)
+    controller = BoardController(board, QtSession(client, settings.state_path()))
+    controller.seen_file = seen
     board.controller = controller
     return controller
 

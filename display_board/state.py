@@ -233,8 +233,17 @@ def _call_key(ticket: TicketPayload) -> tuple[int, str, int, str]:
 class BoardState:
     """Everything on the board and in its speech queue (see the module docstring)."""
 
-    def __init__(self, config: BoardConfig, clock: BoardClock, speech: bool = True) -> None:
+    def __init__(
+        self,
+        config: BoardConfig,
+        clock: BoardClock,
+        speech: bool = True,
+        seen_until: datetime | None = None,
+    ) -> None:
         self.config = config
+        #: time of the last event an earlier run of this board handled: calls of the first
+        #: snapshot made until then were spoken (or skipped) already
+        self.seen_until = seen_until
         self.clock = clock
         self.speech_enabled = speech
         self.office_id = ""
@@ -331,6 +340,9 @@ class BoardState:
             if key in self._known_calls:
                 continue
             self._known_calls.add(key)
+            called, seen = ticket.called_at, self.seen_until
+            if called is not None and seen is not None and called <= seen:
+                continue
             if self._is_recent(ticket):  # a call the hall may not have seen yet: it blinks
                 for row in rows:
                     if row.ticket_id == ticket.id:
@@ -550,6 +562,11 @@ class BoardState:
                 line, waiting=state.waiting, estimate_minutes=state.estimate_minutes
             )
         self.services = [lines[line.service] for line in self.services]
+
+    @property
+    def last_event_at(self) -> datetime | None:
+        """The time of the latest event handled (saved so that a restart speaks nothing twice)."""
+        return self._latest_at
 
     def server_now(self) -> datetime:
         """The server's present time as well as the board can tell, immune to its wall clock

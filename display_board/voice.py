@@ -23,6 +23,7 @@ from typing import Literal
 
 from display_board.state import Announcement, BoardState
 from hardware.speech import Announcer, Call, Clock, PhraseRenderer, WorkplaceKind
+from hardware.speech.errors import SpeechEngineUnavailable, VoiceMissing
 from hardware.speech.synth import RenderedPhrase
 
 __all__ = [
@@ -89,7 +90,7 @@ def announcement_call(announcement: Announcement) -> Call:
 
 
 class ObservedRenderer:
-    """A `PhraseRenderer` that reports (once) when phrases cannot be rendered."""
+    """A `PhraseRenderer` that reports (once) when the engine or the voice is missing."""
 
     def __init__(self, inner: PhraseRenderer, on_failure: Callable[[str], None]) -> None:
         self.inner = inner
@@ -103,7 +104,10 @@ class ObservedRenderer:
 
     def _check(self, future: Future[RenderedPhrase]) -> None:
         error = future.exception()
-        if error is not None and not self._reported:
+        # Only a missing engine or voice is lasting; one phrase that failed is logged (by the
+        # announcer) and the next call is tried again.
+        lasting = isinstance(error, SpeechEngineUnavailable | VoiceMissing)
+        if lasting and not self._reported:
             self._reported = True
             self.on_failure(str(error))
 

@@ -19,6 +19,7 @@ def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     os.environ.setdefault("QT_API", "pyside6")
     import qasync
 
+    qapp.setQuitOnLastWindowClosed(False)  # a closed board must not stop the test's loop
     event_loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(event_loop)
     yield event_loop

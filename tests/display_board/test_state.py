@@ -534,3 +534,22 @@ def test_fresh_calls_of_a_snapshot_blink_old_ones_do_not() -> None:
     row = board.highlighted()
     assert row is not None and row.number == "А001"
     assert numbers(board) == ["А001", "А002"]
+
+
+def test_restart_does_not_speak_calls_seen_before() -> None:
+    """A restarted board's first snapshot: calls up to the saved last-event time are not
+    spoken again; a fresh call made after it is."""
+    clock = FakeBoardClock()
+    office = Office(clock)
+    earlier = clock.wall_time - timedelta(seconds=10)
+    board = BoardState(BoardConfig(), clock, seen_until=clock.wall_time - timedelta(seconds=5))
+    board.apply_snapshot(
+        office.snapshot(
+            active=[
+                office.ticket(2, "А002", "2", "called", calls=1),
+                office.ticket(1, "А001", "1", "called", calls=1, called_at=earlier),
+            ]
+        )
+    )
+    assert speak_all(board) == ["А002"]
+    assert numbers(board) == ["А002", "А001"]

@@ -24,7 +24,7 @@ from display_board.voice import (
 )
 from hardware.speech import Announcer, FakeClock, FakePlayer, WorkplaceKind, call_phrase
 from hardware.speech.chime import write_chime
-from hardware.speech.errors import SpeechEngineUnavailable
+from hardware.speech.errors import SpeechEngineUnavailable, SpeechError
 from hardware.speech.synth import RenderedPhrase
 from queue_protocol.models import LocalizedText
 from tests.display_board import factories
@@ -222,6 +222,20 @@ def test_engine_failure_is_reported_once(tmp_path: Path) -> None:
     renderer.render("a")
     renderer.render("b")
     assert len(reports) == 1
+
+
+def test_one_failed_phrase_does_not_turn_the_sound_off() -> None:
+    """A phrase the engine wrote no audio for is not reported: the next call is tried again."""
+
+    class Flaky:
+        def render(self, text: str, lang: str | None = None) -> Future[RenderedPhrase]:
+            future: Future[RenderedPhrase] = Future()
+            future.set_exception(SpeechError(detail="no audio written"))
+            return future
+
+    reports: list[str] = []
+    ObservedRenderer(Flaky(), reports.append).render("a")
+    assert reports == []
 
 
 def test_a_burst_plays_on_a_fake_player_without_overlap(tmp_path: Path) -> None:
