@@ -388,6 +388,8 @@ class BoardView(QWidget):
         )
         y = top + layout.label_height
         if not rows:
+            if self.state.refused is not None:
+                return  # the banner says why; "connecting" would not be true
             p.setFont(layout.side_text)
             text = texts["no_calls"] if self.state.has_data else texts["connecting"]
             p.drawText(QRect(left.left() + m, y, left.width(), layout.row_height), _LEFT, text)
