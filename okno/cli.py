@@ -51,8 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(logging.DEBUG if args.verbose else logging.INFO, args.log_format)
     if args.command == "demo":  # the apps join the demo server when there is a display
         from kiosk_app.cli import with_demo_kiosk
+        from operator_desk.cli import with_demo_desk
 
-        return with_demo_kiosk(args, args.func)
+        return with_demo_kiosk(args, lambda a: with_demo_desk(a, args.func))
     result: int = args.func(args)
     return result
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_commands", "run_desk", "run_rating"]
+__all__ = ["add_commands", "demo_commands", "run_desk", "run_rating", "with_demo_desk"]
 
 logger = logging.getLogger("okno.desk")
 
@@ -140,3 +140,89 @@ def run_rating(args: argparse.Namespace) -> int:
 
     logger.info("rating terminal starting: server %s", settings.server)
     return run_qt(lambda app: rating_main(app, settings, args.show), "okno-rating")
+
+
+def demo_commands(url: str) -> list[tuple[str, list[str]]]:
+    """(name, argv) of the demo's desk (op1 at window 1) and the rating terminal of window 1."""
+    okno = [sys.executable, "-m", "okno.cli"]
+    return [
+        (
+            "desk",
+            [
+                *okno,
+                "desk",
+                "--server",
+                url,
+                "--login",
+                "op1",
+                "--workplace",
+                "1",
+                "--password-stdin",
+                "--state-file",
+                "var/demo-desk.json",
+            ],
+        ),
+        (
+            "rating",
+            [
+                *okno,
+                "rating",
+                "--server",
+                url,
+                "--token",
+                "demo-rating-1",
+                "--windowed",
+                "--size",
+                "800x500",
+                "--admin-pin",
+                "0000",
+            ],
+        ),
+    ]
+
+
+def with_demo_desk(args: argparse.Namespace, run_server: Any) -> int:
+    """`okno demo`: beside the server, the desk of op1 at window 1 and that window's rating
+    terminal, once the server listens (its port file is written). Called inside the kiosk's
+    demo launcher, which has checked for a display and set the port file."""
+    import os
+    import subprocess
+    import threading
+    import time
+
+    port_file: Path | None = args.port_file
+    if port_file is None or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        result: int = run_server(args)
+        return result
+    apps: list[subprocess.Popen[bytes]] = []
+    stop = threading.Event()
+
+    def launch() -> None:
+        while not stop.is_set() and not (port_file.exists() and port_file.read_text()):
+            time.sleep(0.1)
+        if stop.is_set():
+            return
+        url = f"http://127.0.0.1:{port_file.read_text().strip()}"
+        env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}  # a real window
+        for name, command in demo_commands(url):
+            logger.info("demo: starting the %s on %s", name, url)
+            app = subprocess.Popen(command, env=env, stdin=subprocess.PIPE)
+            if app.stdin is not None:
+                if name == "desk":
+                    app.stdin.write(b"demo\n")  # the demo office's public password
+                app.stdin.close()
+            apps.append(app)
+
+    launcher = threading.Thread(target=launch, name="okno-demo-desk", daemon=True)
+    launcher.start()
+    try:
+        result = run_server(args)
+    finally:
+        stop.set()
+        for app in apps:
+            app.terminate()
+            try:
+                app.wait(5)
+            except subprocess.TimeoutExpired:
+                app.kill()
+    return result

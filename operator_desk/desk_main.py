@@ -32,6 +32,7 @@ __all__ = ["TRANSLATIONS_DIR", "Desk", "build_desk", "desk_main", "sign_in"]
 logger = logging.getLogger("okno.desk")
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+SIGN_IN_ATTEMPTS = 6  # with --login and --password-stdin, over about half a minute
 
 
 @dataclass
@@ -47,7 +48,6 @@ class Desk:
 def setup_app(app: QApplication, settings: DeskSettings) -> Translations:
     translations = Translations(app, TRANSLATIONS_DIR, "okno_desk")
     translations.switch(settings.lang)
-    app.setStyleSheet(desk_style())
     return translations
 
 
@@ -101,6 +101,7 @@ def build_desk(
     )
     model.workplaces[answer.workplace.id] = answer.workplace.name
     window = DeskWindow(model.is_supervisor)
+    window.setStyleSheet(desk_style())  # per window: its dialogs inherit it
     if settings.screen_size is not None:
         window.resize(*settings.screen_size)
     if settings.stay_on_top:
@@ -129,6 +130,7 @@ async def ask_login(
     window = LoginWindow(
         settings.login or memory.login, memory.workplaces, workplace, settings.workplace is not None
     )
+    window.setStyleSheet(desk_style())
     window.set_error(error)
     result: asyncio.Future[tuple[ClientSession, LoginResponse] | None] = (
         asyncio.get_running_loop().create_future()
@@ -181,13 +183,21 @@ async def desk_main(app: QApplication, settings: DeskSettings, password: str | N
     error = ""
     signed: tuple[ClientSession, LoginResponse] | None = None
     if settings.login and password is not None and settings.workplace:
-        try:
-            signed = await sign_in(settings, settings.login, password, settings.workplace)
-        except (ProblemError, ConnectionLost, ProtocolError) as exc:
-            error = problem_text(exc)
-            logger.error("sign-in refused: %s", error)
-            if settings.screenshot is not None:
-                return 3
+        for attempt in range(1, SIGN_IN_ATTEMPTS + 1):
+            try:
+                signed = await sign_in(settings, settings.login, password, settings.workplace)
+                break
+            except ConnectionLost as exc:
+                # Unattended start (a demo, a boot): the server may still be starting.
+                error = problem_text(exc)
+                logger.warning("server not reachable (attempt %d): %s", attempt, exc)
+                await asyncio.sleep(min(2.0 * attempt, 10.0))
+            except (ProblemError, ProtocolError) as exc:
+                error = problem_text(exc)
+                logger.error("sign-in refused: %s", error)
+                break
+        if signed is None and settings.screenshot is not None:
+            return 3
     while True:
         if signed is None:
             signed = await ask_login(settings, memory, error)

@@ -100,6 +100,7 @@ def desk_style() -> str:
                              padding: 8px; }}
     QFrame[role="card"], QWidget[role="card"] {{ background: {p.surface};
                              border: 1px solid {p.border}; border-radius: 8px; }}
+    QWidget[role="card"] QLabel {{ background: transparent; }}
     QPushButton {{ background: {p.surface}; color: {p.surface_text};
                    border: 1px solid {p.border}; border-radius: 6px; padding: 6px 8px;
                    min-height: 24px; }}
@@ -267,6 +268,20 @@ def _natural(text: str) -> tuple[int, str]:
 # -- dialogs ---------------------------------------------------------------------------------
 
 
+def _ok(buttons: QDialogButtonBox) -> QPushButton:
+    button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert button is not None
+    return button
+
+
+def _name_buttons(buttons: QDialogButtonBox, ok: str, cancel: str) -> None:
+    """OK and Cancel in the app's language (Qt's own translations are not installed)."""
+    _ok(buttons).setText(ok)
+    button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
+    if button is not None:
+        button.setText(cancel)
+
+
 class ReturnDialog(QDialog):
     """Return the visitor to the queue, callable again after N minutes."""
 
@@ -282,6 +297,7 @@ class ReturnDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
+        _name_buttons(buttons, self.tr("OK"), self.tr("Cancel"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addRow(buttons)
@@ -306,6 +322,7 @@ class PauseDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
+        _name_buttons(buttons, self.tr("OK"), self.tr("Cancel"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addRow(buttons)
@@ -359,7 +376,7 @@ class TransferDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Transfer"))
+        _name_buttons(buttons, self.tr("Transfer"), self.tr("Cancel"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addRow(buttons)
@@ -393,7 +410,7 @@ class IssueDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Issue"))
+        _name_buttons(buttons, self.tr("Issue"), self.tr("Cancel"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addRow(buttons)
@@ -774,8 +791,11 @@ class HallView(QWidget):
                 visitor = self.tr("free")
             else:
                 service = model.service_name(row.service or "", lang)
-                called = self.tr("called") if row.ticket_status is TicketStatus.CALLED else ""
-                visitor = f"{row.ticket_number} {service}" + (f" ({called})" if called else "")
+                visitor = row.ticket_number
+                if row.ticket_status is TicketStatus.CALLED:
+                    called = self.tr("called")
+                    visitor = f"{visitor} {called}"
+                visitor = f"{visitor} · {service}"
             minutes = (
                 fill(self.tr("%1 min"), _minutes(row.minutes_at_desk))
                 if row.minutes_at_desk is not None

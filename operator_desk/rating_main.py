@@ -222,7 +222,7 @@ def build_terminal(app: QApplication, settings: RatingSettings) -> RatingTermina
     )
     translations = Translations(app, TRANSLATIONS_DIR, "okno_desk")
     translations.switch(settings.lang)
-    app.setStyleSheet(rating_style())
+    window.setStyleSheet(rating_style())
     window.watch_corner(app)
     return RatingTerminal(window, view, flow, translations)
 

@@ -60,7 +60,7 @@ class FaceButton(QPushButton):
         super().__init__(parent)
         self.score = score
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(QSize(150, 150))
+        self.setMinimumSize(QSize(170, 170))
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setStyleSheet("QPushButton { border: none; background: transparent; }")
 
@@ -145,7 +145,7 @@ class RatingView(QWidget):
             row.addWidget(word, 1, score - 1)
             self.face_buttons.append(face)
             self.face_words.append(word)
-        faces.layout().addLayout(row)  # type: ignore[union-attr]
+        faces.layout().addLayout(row, 3)  # type: ignore[union-attr]
 
         reasons = self._page(RatingScreen.REASONS)
         self.reasons_title = self._title(reasons)

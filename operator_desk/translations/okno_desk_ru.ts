@@ -187,12 +187,20 @@
         <translation>Выйти</translation>
     </message>
     <message>
-        <source>Finish: resolved</source>
+        <source>Resolved</source>
+        <translation>Вопрос решён</translation>
+    </message>
+    <message>
+        <source>Follow-up needed</source>
+        <translation>Нужно повторно</translation>
+    </message>
+    <message>
+        <source>Finish: the question is resolved</source>
         <translation>Завершить: вопрос решён</translation>
     </message>
     <message>
-        <source>Finish: follow-up</source>
-        <translation>Завершить: нужно повторно</translation>
+        <source>Finish: the visitor needs to come again</source>
+        <translation>Завершить: посетителю нужно прийти ещё раз</translation>
     </message>
     <message>
         <source>On top</source>
@@ -324,6 +332,10 @@
         <source>Issue</source>
         <translation>Выдать</translation>
     </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
 </context>
 <context>
     <name>LoginWindow</name>
@@ -386,6 +398,14 @@
     <message>
         <source>Reason</source>
         <translation>Причина</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>ОК</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
     </message>
 </context>
 <context>
@@ -494,6 +514,14 @@
         <source>Callable again after</source>
         <translation>Можно вызвать через</translation>
     </message>
+    <message>
+        <source>OK</source>
+        <translation>ОК</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
 </context>
 <context>
     <name>TransferDialog</name>
@@ -528,6 +556,10 @@
     <message>
         <source>Transfer</source>
         <translation>Перенаправить</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
     </message>
 </context>
 <context>
