@@ -13,7 +13,7 @@ import pytest
 from websockets.sync.client import connect as ws_connect
 
 from tests.e2e.api import TIMEOUT, bearer, client, issue, login, office_seq, queue, ws_url
-from tests.helpers.office import KIOSK_TOKEN
+from tests.helpers.office import DISPLAY_TOKEN
 from tests.helpers.server_process import ServerProcess
 
 log = logging.getLogger("okno.tests.e2e")
@@ -75,7 +75,7 @@ class Watcher(threading.Thread):
     def run(self) -> None:
         try:
             with ws_connect(ws_url(self.url), open_timeout=TIMEOUT, close_timeout=2) as ws:
-                hello = {"type": "hello", "v": 1, "token": KIOSK_TOKEN, "since": self.since}
+                hello = {"type": "hello", "v": 1, "token": DISPLAY_TOKEN, "since": self.since}
                 ws.send(json.dumps(hello))
                 assert json.loads(ws.recv(timeout=TIMEOUT))["type"] == "resumed"
                 self.ready.set()

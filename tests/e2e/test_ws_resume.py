@@ -90,10 +90,12 @@ async def test_reconnect_with_since_gets_exactly_the_missed_events_then_live_one
         office = Office(http)
         await office.login("alice")
         await office.login("bob")
+        await office.login("carol")  # watches: an operator's socket sees every event
+        watcher = office.tokens["carol"]
         await office.issue("reg")
 
         async with socket(server.url) as first:
-            await hello(first, None)
+            await hello(first, None, watcher)
             snapshot = await receive(first)
         assert snapshot["type"] == "snapshot"
         assert snapshot["office"] == "test" and snapshot["data"]
@@ -101,7 +103,7 @@ async def test_reconnect_with_since_gets_exactly_the_missed_events_then_live_one
         assert since > 0
 
         async with socket(server.url) as live:
-            await hello(live, since)
+            await hello(live, since, watcher)
             assert await receive(live) == {
                 "type": "resumed",
                 "v": 1,
@@ -131,7 +133,7 @@ async def test_reconnect_with_since_gets_exactly_the_missed_events_then_live_one
         }
 
         async with socket(server.url) as back:
-            await hello(back, since)
+            await hello(back, since, watcher)
             replayed = [await receive(back) for _ in range(MISSED)]
             assert replayed == missed
             assert await receive(back) == {
