@@ -117,6 +117,7 @@ def start_board(qapp: Any, url: str, tmp_path: Path, **extra: Any) -> Board:
 async def close_board(board: Board) -> None:
     assert board.controller is not None
     await board.controller.close()
+    board.translations.switch("en")  # remove its Russian translator from the shared app
     board.window.close()
     board.window.deleteLater()
 
