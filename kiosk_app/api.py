@@ -16,6 +16,9 @@ __all__ = ["KioskApi"]
 
 logger = logging.getLogger("okno.kiosk")
 
+#: the longest alert message the server takes (`queue_protocol.models.Reason`)
+ALERT_MESSAGE_MAX = 200
+
 #: codes by which the server says that booking check-in does not exist (yet)
 _CHECK_IN_MISSING = {"not_found", "check_in_unavailable", "not_implemented"}
 
@@ -60,15 +63,17 @@ class KioskApi:
             return CheckInResult(Notice.CHECK_IN_BAD_CODE, problem.detail)
         return CheckInResult(Notice.FAILED, problem.detail)
 
-    async def alert(self, kind: str, code: str, message: str) -> bool:
-        """Tell the server (and through it the dashboard) that a device needs attention.
+    async def alert(self, kind: str, code: str, message: str, key: str | None = None) -> bool:
+        """Tell the server (and through it staff and the dashboard) that a device needs
+        attention: `POST /devices/alerts`, logged there as `device.alert`. `key` is sent as the
+        Idempotency-Key, so a retried alert is logged once.
 
         Never raises: an alert that cannot be sent is logged; the visitor is helped either way.
         """
+        body = {"kind": kind[:64], "code": code[:64], "message": message[:ALERT_MESSAGE_MAX]}
+        headers = {"Idempotency-Key": key} if key else None
         try:
-            response = await self._client.post(
-                "/devices/alerts", json={"kind": kind, "code": code, "message": message[:500]}
-            )
+            response = await self._client.post("/devices/alerts", json=body, headers=headers)
         except httpx.TransportError as exc:
             logger.warning("device alert %s/%s not sent: %r", kind, code, exc)
             return False

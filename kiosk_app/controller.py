@@ -419,7 +419,8 @@ class KioskController(QObject):
             self.flow.printed(False, problem.message_en)
             if self.printer is not None:
                 code = type(problem).__name__
-                self.spawn(self.api.alert("printer", code, problem.message_en), "alert")
+                alert = self.api.alert("printer", code, problem.message_en, f"{request.key}:alert")
+                self.spawn(alert, "alert")
         if self.flow.ticket is not None and self.flow.ticket.ticket.number == ticket.number:
             self.render()
 

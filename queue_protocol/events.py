@@ -40,6 +40,7 @@ class EventType(StrEnum):
     BOOKING_CHECKED_IN = "booking.checked_in"
     CONFIG_CHANGED = "config.changed"
     DAY_RESET = "day.reset"
+    DEVICE_ALERT = "device.alert"
 
 
 log = logging.getLogger("okno.protocol")

@@ -222,6 +222,27 @@ class PublicTicket(_Response):
     issued_at: datetime
 
 
+class DeviceAlertRequest(_Request):
+    """A device asks for staff: `kind` is the part ("printer"), `code` a stable name of the
+    trouble ("PaperOut", "PrinterOffline"), `message` a short sentence for the dashboard."""
+
+    kind: Name
+    code: Name
+    message: Reason = ""
+
+
+class DeviceAlertStored(_Response):
+    """The alert as the server logged it (`device.alert`)."""
+
+    device: str
+    device_kind: str
+    workplace: str | None = None
+    kind: str
+    code: str
+    message: str
+    received_at: datetime
+
+
 class Problem(_Response):
     """RFC 9457 problem details with Okno's stable `code`."""
 

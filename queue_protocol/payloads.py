@@ -200,6 +200,22 @@ class DayReset(Payload):
     closed: list[int] = Field(default_factory=list)
 
 
+class DeviceAlert(Payload):
+    """`device.alert`: a device needs staff (a kiosk's printer offline or out of paper).
+
+    `device` and `device_kind` come from the sender's token; `kind` (what part: "printer"),
+    `code` (a stable name: "PaperOut") and `message` (a short sentence) from the device. Staff
+    see it; the hall display and the other devices do not.
+    """
+
+    device: str
+    device_kind: str
+    workplace: str | None = None
+    kind: str
+    code: str
+    message: str = ""
+
+
 class UnknownPayload(Payload):
     """The data of an event type this client does not know (a newer server): kept raw."""
 
@@ -231,6 +247,7 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.BOOKING_CHECKED_IN: BookingChanged,
     EventType.CONFIG_CHANGED: ConfigChanged,
     EventType.DAY_RESET: DayReset,
+    EventType.DEVICE_ALERT: DeviceAlert,
 }
 
 

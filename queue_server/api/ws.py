@@ -5,9 +5,9 @@ is being caught up is either in what was read or in the subscriber's queue; dupl
 dropped by seq. A client that says hello with a seq too old (or unknown) gets a snapshot.
 
 Each caller gets only its scope of the office (`queue_server.service.scope`): an operator every
-event; a display all but `rating.*` and `booking.*`; a kiosk `queue.changed`, `config.changed`
-and `day.reset` (no ticket ids) and a snapshot of the services only; a rating terminal the
-`rating.*` and `operator.status` of its own workplace (and operators leaving one),
+event; a display all but `rating.*`, `booking.*` and `device.*`; a kiosk `queue.changed`,
+`config.changed` and `day.reset` (no ticket ids) and a snapshot of the services only; a rating
+terminal the `rating.*` and `operator.status` of its own workplace (and operators leaving one),
 `config.changed` and `day.reset`, and a snapshot of its workplace and its operator. An event a
 caller must not see still takes its seq (clients count seqs without gaps): it is replaced by
 `{"v": 1, "office": …, "seq": n, "type": "filtered", "at": …, "data": {}}`, which tells neither

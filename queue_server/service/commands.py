@@ -123,6 +123,19 @@ class RateStep:
     reasons: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class ReportDeviceAlert:
+    """Device `device` (a kiosk, display or rating terminal) asks for staff: `device.alert`."""
+
+    office: str
+    device: str
+    device_kind: str
+    workplace: str | None
+    kind: str
+    code: str
+    message: str = ""
+
+
 Command = (
     IssueTicket
     | CallNext
@@ -140,4 +153,5 @@ Command = (
     | Housekeep
     | CancelTicket
     | RateStep
+    | ReportDeviceAlert
 )

@@ -31,6 +31,7 @@ from queue_server.domain.model import (
 from queue_server.domain.numbering import format_number, service_day
 from queue_server.domain.order import next_for
 from queue_server.service import commands as c
+from queue_server.service.devices import report_device_alert
 from queue_server.service.ratings import rate_step, rating_requested
 from queue_server.service.tx import Tx
 from queue_server.service.views import ticket_payload, ticket_view
@@ -508,4 +509,5 @@ HANDLERS: dict[type, Callable[[Tx, Any], Any]] = {
     c.Housekeep: housekeep,
     c.CancelTicket: cancel_ticket,
     c.RateStep: rate_step,
+    c.ReportDeviceAlert: report_device_alert,
 }

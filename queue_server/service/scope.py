@@ -1,7 +1,9 @@
 """What each kind of caller may see of its office on `/ws`: events and the snapshot.
 
-- operator (any role): every event; the whole snapshot.
-- display (hall board): every event but `rating.*` and `booking.*`; the whole snapshot.
+- operator (any role): every event (`device.alert` included: the supervisor's hall view and
+  the dashboard show it, and any specialist may walk to the kiosk); the whole snapshot.
+- display (hall board): every event but `rating.*`, `booking.*` and `device.*` (a printer out
+  of paper is for staff, not for the hall's screen); the whole snapshot.
 - kiosk: `queue.changed`, `config.changed`, `day.reset`; of the snapshot, the office and its
   services (names, waiting counts, estimates).
 - rating terminal: `rating.*` of its workplace, `operator.status` of its workplace or of an
@@ -51,10 +53,11 @@ class Visibility:
 
 
 class DisplayVisibility(Visibility):
-    """A hall display: calls, the queue, who works where; not ratings or bookings."""
+    """A hall display: calls, the queue, who works where; not ratings, bookings or device
+    alerts."""
 
     whole = False
-    _hidden_prefixes = ("rating.", "booking.")
+    _hidden_prefixes = ("rating.", "booking.", "device.")
 
     def view(self, kind: str, data: Data) -> Data | None:
         return None if kind.startswith(self._hidden_prefixes) else data

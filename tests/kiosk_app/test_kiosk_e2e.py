@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,13 @@ def waiting(server: ServerProcess) -> list[dict[str, Any]]:
     assert answer.status_code == 200
     tickets: list[dict[str, Any]] = answer.json()["waiting"]
     return tickets
+
+
+def device_alerts(server: ServerProcess) -> list[dict[str, Any]]:
+    """The `device.alert` events in the server's log (read from its SQLite database)."""
+    with closing(sqlite3.connect(f"file:{server.db}?mode=ro", uri=True)) as db:
+        rows = db.execute("SELECT data FROM events WHERE type = 'device.alert' ORDER BY seq")
+        return [json.loads(data) for (data,) in rows]
 
 
 def _tile(rig: KioskRig, service: str) -> TileButton | None:
@@ -173,6 +183,16 @@ def test_printer_failure_shows_ticket_and_qr(
     qr = view.findChild(QLabel, "ticket-qr")
     assert qr is not None and qr.isVisible() and not qr.pixmap().isNull()
     assert waiting(server)[0]["number"] == rig.kiosk.flow.ticket.ticket.number  # type: ignore[union-attr]
+    run(loop, until(lambda: device_alerts(server), what="the device alert on the server"))
+    (alert,) = device_alerts(server)
+    assert alert == {
+        "device": "kiosk-1",
+        "device_kind": "kiosk",
+        "workplace": None,
+        "kind": "printer",
+        "code": "PaperOut",
+        "message": PaperOut().message_en,
+    }
 
 
 def test_server_offline_and_recovery(

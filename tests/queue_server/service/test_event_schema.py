@@ -54,6 +54,7 @@ def _a_busy_day(office: Office) -> None:
     run(c.Resume(**_desk("carol")))
     waiting = run(c.IssueTicket(OFFICE, "ben", False)).body
     run(c.CancelTicket(OFFICE, waiting["id"]))
+    run(c.ReportDeviceAlert(OFFICE, "kiosk-1", "kiosk", None, "printer", "PaperOut", "no paper"))
     assert first["number"]
     # The next morning: yesterday's waiting tickets are closed by day.reset.
     office.clock.advance(minutes=24 * 60)
