@@ -10,9 +10,9 @@ import httpx
 
 from kiosk_app.state import CheckInResult, Notice
 from queue_protocol.client import problem_from_response
-from queue_protocol.errors import ConnectionLost
+from queue_protocol.errors import ConnectionLost, ProblemError
 
-__all__ = ["KioskApi"]
+__all__ = ["KioskApi", "visitor_detail"]
 
 logger = logging.getLogger("okno.kiosk")
 
@@ -21,6 +21,18 @@ ALERT_MESSAGE_MAX = 200
 
 #: codes by which the server says that booking check-in does not exist (yet)
 _CHECK_IN_MISSING = {"not_found", "check_in_unavailable", "not_implemented"}
+
+
+def visitor_detail(problem: ProblemError) -> str:
+    """The server's sentence for the visitor, or "" when it has none worth showing.
+
+    A refusal (4xx) carries a sentence in the asked language; a server fault or a proxy's page
+    (5xx, HTML) does not, and the kiosk's own text is shown instead.
+    """
+    detail = problem.detail.strip()
+    if problem.status >= 500 or detail.startswith("<"):
+        return ""
+    return detail
 
 
 class KioskApi:
@@ -60,8 +72,8 @@ class KioskApi:
         if problem.status in {404, 501} and problem.code in _CHECK_IN_MISSING:
             return CheckInResult(Notice.CHECK_IN_UNAVAILABLE)
         if problem.status in {400, 404, 422}:
-            return CheckInResult(Notice.CHECK_IN_BAD_CODE, problem.detail)
-        return CheckInResult(Notice.FAILED, problem.detail)
+            return CheckInResult(Notice.CHECK_IN_BAD_CODE, visitor_detail(problem))
+        return CheckInResult(Notice.FAILED, visitor_detail(problem))
 
     async def alert(self, kind: str, code: str, message: str, key: str | None = None) -> bool:
         """Tell the server (and through it staff and the dashboard) that a device needs

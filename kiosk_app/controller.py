@@ -11,29 +11,38 @@ import io
 import json
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import ValidationError
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QKeyEvent, QPixmap
 from PySide6.QtWidgets import QApplication
 
 from hardware.printer import PrinterError, TicketData, TicketPrinter
 from hardware.scanner import ScanDetector, Scanned, Typed
-from kiosk_app.api import KioskApi
+from kiosk_app.api import KioskApi, visitor_detail
 from kiosk_app.state import IssueRequest, KioskFlow, Screen, build_menu, local_time
 from kiosk_app.views import KioskView
 from qt_common.i18n import Translations
 from qt_common.session import QtSession
 from qt_common.theme import make_theme
 from queue_protocol.client import ConnectionState
+from queue_protocol.enums import Lang
 from queue_protocol.errors import ConnectionLost, ProblemError, ProtocolError
-from queue_protocol.events import Envelope, EventType
+from queue_protocol.events import Envelope
 from queue_protocol.messages import Snapshot
 from queue_protocol.models import IssuedTicket, LocalizedText, ServicesResponse
+from queue_protocol.payloads import (
+    ConfigChanged,
+    DayReset,
+    OfficeInfo,
+    QueueChanged,
+    ServiceQueueState,
+)
 
 __all__ = ["KioskController"]
 
@@ -147,8 +156,10 @@ class KioskController(QObject):
         self.view.show_flow(self.flow)
 
     def apply_look(self) -> None:
-        """Language, text size and colours as the flow wants them now."""
+        """Language, text size and colours as the flow wants them now; the server answers
+        refusals in the same language (Accept-Language)."""
         self.translations.switch(self.flow.lang)
+        self.session.client.lang = Lang.EN if self.flow.lang == "en" else Lang.RU
         theme = make_theme(self.flow.large_text, self.flow.high_contrast)
         self.app.setStyleSheet(theme.style_sheet())
 
@@ -212,51 +223,50 @@ class KioskController(QObject):
         self._take_office(office)
 
     def _take_office(self, office: object) -> None:
-        if isinstance(office, dict):
-            try:
-                name = LocalizedText.model_validate(office.get("name"))
-                self.office_name = name
-            except ValueError:
-                logger.warning("snapshot office name not understood: %r", office.get("name"))
-            zone = office.get("timezone")
-            if isinstance(zone, str):
-                try:
-                    self.office_zone = ZoneInfo(zone)
-                except (ZoneInfoNotFoundError, ValueError):
-                    logger.warning("unknown office time zone %r", zone)
+        """The office's name and zone, from a snapshot or the cache file (raw JSON there)."""
+        try:
+            info = OfficeInfo.model_validate(office)
+        except ValidationError as exc:
+            logger.warning("office data not understood: %s", exc.errors(include_url=False))
+            return
+        self.office_name = info.name
+        try:
+            self.office_zone = ZoneInfo(info.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            logger.warning("unknown office time zone %r", info.timezone)
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
-        office = snapshot.data.get("office")
+        try:
+            data = snapshot.payload
+        except ProtocolError as exc:  # the session checks snapshots; this is a second guard
+            logger.error("snapshot not understood: %s", exc)
+            return
+        office = data.office.to_json()
         self._take_office(office)
-        if self.office_cache is not None and isinstance(office, dict):
+        if self.office_cache is not None:
             try:
                 self.office_cache.parent.mkdir(parents=True, exist_ok=True)
                 self.office_cache.write_text(json.dumps(office), encoding="utf-8")
             except OSError as exc:
                 logger.warning("cannot write the office cache: %s", exc)
-        self._take_queue(snapshot.data.get("services"))
+        self._take_queue(data.services)
         self.rebuild_menu()
 
-    def _take_queue(self, services: object) -> None:
-        if not isinstance(services, list):
-            return
-        self.unserved = {
-            str(s.get("service"))
-            for s in services
-            if isinstance(s, dict) and s.get("estimate_minutes") is None
-        }
+    def _take_queue(self, services: Sequence[ServiceQueueState]) -> None:
+        self.unserved = {s.service for s in services if s.estimate_minutes is None}
 
     def _on_event(self, event: Envelope) -> None:
-        kind = event.type
-        data = event.data if isinstance(event.data, dict) else {}
-        if kind == EventType.QUEUE_CHANGED:
+        # Typed payloads: an event of a type this kiosk does not know (a newer server, or the
+        # `filtered` placeholder of an event out of its scope) is an UnknownPayload: ignored.
+        payload = event.payload
+        if isinstance(payload, QueueChanged):
             before = set(self.unserved)
-            self._take_queue(data.get("services"))
+            self._take_queue(payload.services)
             if before != self.unserved:
                 self.rebuild_menu()
-        elif kind == EventType.CONFIG_CHANGED:
+        elif isinstance(payload, ConfigChanged):
             self.spawn(self.refresh_services(), "services")
-        elif kind == EventType.DAY_RESET:
+        elif isinstance(payload, DayReset):
             self.exhausted.clear()
             self.spawn(self.refresh_services(), "services")
 
@@ -356,7 +366,7 @@ class KioskController(QObject):
             logger.info("ticket refused: %s %s", exc.code, exc.detail)
             if exc.code == "daily_limit_reached":
                 self.exhausted.add(request.service)
-            self.flow.issue_refused(request, exc.code, exc.detail)
+            self.flow.issue_refused(request, exc.code, visitor_detail(exc))
             self.render()
             if exc.code in {"service_closed", "daily_limit_reached", "unknown_service"}:
                 await self.refresh_services()

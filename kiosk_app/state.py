@@ -257,6 +257,8 @@ class KioskFlow:
         self.pending: IssueRequest | None = None
         self.ticket: ShownTicket | None = None
         self.notice: Notice | None = None
+        # The server's own sentence for a refusal, in the visitor's language (the session asks
+        # in it); shown instead of the kiosk's general text for the notice. Empty: none.
         self.notice_detail = ""
         self.code = ""
         self.lang = default_lang
@@ -413,10 +415,13 @@ class KioskFlow:
         return notice
 
     def issue_not_understood(self, request: IssueRequest, detail: str) -> None:
-        """The server's answer made no sense: the ticket may exist, so never retry this key."""
+        """The server's answer made no sense: the ticket may exist, so never retry this key.
+
+        `detail` is technical (for the log, which the controller writes): not shown.
+        """
         if self.pending is not None and self.pending.key == request.key:
             self.pending = None
-        self.show_notice(Notice.NOT_UNDERSTOOD, detail)
+        self.show_notice(Notice.NOT_UNDERSTOOD)
 
     def issue_lost(self, request: IssueRequest) -> None:
         """No answer from the server: keep the request for `retry_request` and say so."""
@@ -472,7 +477,11 @@ class KioskFlow:
     # -- preferences ----------------------------------------------------------------------------
 
     def set_lang(self, lang: str) -> None:
+        """Switch the language; a server's sentence in the old one gives way to the kiosk's
+        own text of the notice."""
         self.touch()
+        if lang != self.lang:
+            self.notice_detail = ""
         self.lang = lang
 
     def toggle_large_text(self) -> None:

@@ -426,7 +426,8 @@ class KioskView(QWidget):
         if flow.notice is None:
             return
         title, text = self.notice_texts(flow.notice)
-        self._intro(title, text)
+        # The server's sentence says exactly why ("No more tickets today for 'Benefit'").
+        self._intro(title, flow.notice_detail or text)
         self.page_layout.addStretch(1)
         self._add(self._button(self.tr("Back to start"), self.home_tapped, main=True))
 

@@ -256,3 +256,36 @@ def test_config_changed_renames_a_service(
         )
 
     run(loop, scenario())
+
+
+def test_english_kiosk_shows_the_servers_english_refusal(
+    qapp: Any, loop: Any, server: ServerProcess, tmp_path: Path, rigs: list[KioskRig]
+) -> None:
+    """A visitor who switched to English and meets the daily limit reads the server's own
+    English sentence (asked with Accept-Language: en), not a general text."""
+    limited = kiosk_office_yaml().replace("daily_limit: 500", "daily_limit: 1", 1)
+    assert limited != kiosk_office_yaml()
+    apply_office(Path(server.db), limited, tmp_path)
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        first = http.post(
+            "/api/v1/offices/test/tickets",
+            json={"service": "ben"},
+            headers={"Authorization": f"Bearer {KIOSK_TOKEN}"},
+        )
+    assert first.status_code == 201, first.text  # the day's only ticket, taken elsewhere
+    printer = FakePrinter()
+
+    async def scenario() -> None:
+        rig = await start_kiosk(qapp, server, tmp_path, printer)
+        rigs.append(rig)
+        tap(await button(rig, "English"))
+        tap(await tile(rig, "ben"))
+        await until(lambda: rig.kiosk.flow.screen is Screen.NOTICE, what="the refusal")
+
+    run(loop, scenario())
+    from PySide6.QtWidgets import QLabel
+
+    view = rigs[0].kiosk.view
+    texts = [label.text() for label in view.findChildren(QLabel) if label.isVisible()]
+    assert "No more tickets today for 'Benefit'" in texts, texts
+    assert printer.printed == [] and len(waiting(server)) == 1

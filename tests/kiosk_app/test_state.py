@@ -133,6 +133,38 @@ def test_refusal_shows_notice_and_frees_the_kiosk() -> None:
     assert flow.choose_service("reg") is not None
 
 
+def test_server_sentence_kept_for_its_language_only() -> None:
+    """A refusal keeps the server's sentence; switching language drops it (the kiosk's own
+    translated text shows instead); a not-understood answer never shows its technical text."""
+    flow = flow_with_menu()
+    flow.set_lang("en")
+    request = flow.choose_service("reg")
+    assert request is not None and request.lang == "en"
+    flow.issue_refused(request, "daily_limit_reached", "No more tickets today for 'Reg'")
+    assert flow.notice_detail == "No more tickets today for 'Reg'"
+    flow.set_lang("en")
+    assert flow.notice_detail == "No more tickets today for 'Reg'"
+    flow.set_lang("ru")
+    assert flow.notice_detail == ""
+    flow.go_home()
+    request = flow.choose_service("reg")
+    assert request is not None
+    flow.issue_not_understood(request, "malformed ticket: [{'loc': ('number',)}]")
+    assert flow.notice is Notice.NOT_UNDERSTOOD and flow.notice_detail == ""
+
+
+def test_visitor_detail_only_from_refusals() -> None:
+    """A 4xx problem's sentence is shown; a 5xx fault or a proxy's HTML page is not."""
+    from kiosk_app.api import visitor_detail
+    from queue_protocol.errors import ProblemError
+
+    refusal = ProblemError(409, "service_closed", "Closed", " 'Reg' is not available now ", {})
+    assert visitor_detail(refusal) == "'Reg' is not available now"
+    assert visitor_detail(ProblemError(500, "internal", "Error", "Internal error", {})) == ""
+    assert visitor_detail(ProblemError(502, "internal", "Bad Gateway", "<html>", {})) == ""
+    assert visitor_detail(ProblemError(404, "not_found", "Not Found", "<html><body>", {})) == ""
+
+
 def test_idle_reset_and_ticket_timeout() -> None:
     """Any screen goes home after idle_seconds, the ticket after ticket_seconds (longer when it
     was not printed), and the language and look go back to the defaults."""
