@@ -45,6 +45,9 @@ def add_commands(subparsers: Any) -> None:
     kiosk.add_argument("--large-text", action="store_true", default=None)
     kiosk.add_argument("--high-contrast", action="store_true", default=None)
     kiosk.add_argument("--windowed", action="store_true", default=None, help="not full screen")
+    kiosk.add_argument(
+        "--speech", action="store_true", default=None, help="spoken guidance (off by default)"
+    )
     kiosk.add_argument("--admin-pin", help="PIN that closes the full-screen kiosk (4-8 digits)")
     kiosk.add_argument("--idle-seconds", type=float, help="any screen goes home after (60)")
     kiosk.add_argument("--ticket-seconds", type=float, help="the ticket screen stays (20)")
@@ -70,7 +73,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
     names = ["server", "token", "office", "printer", "printer_profile", "paper_width",
              "orientation", "lang", "large_text", "high_contrast", "windowed", "admin_pin",
              "idle_seconds", "ticket_seconds", "state_file", "screenshot", "screenshot_after",
-             "screen_size"]  # fmt: skip
+             "screen_size", "speech"]  # fmt: skip
     flags = {name: getattr(args, name, None) for name in names}
     try:
         settings = load_settings(KioskSettings, flags, args.settings)

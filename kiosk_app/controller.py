@@ -27,6 +27,7 @@ from hardware.scanner import ScanDetector, Scanned, Typed
 from kiosk_app.api import KioskApi, visitor_detail
 from kiosk_app.state import IssueRequest, KioskFlow, Screen, build_menu, local_time
 from kiosk_app.views import KioskView
+from kiosk_app.voice import KioskGuide
 from qt_common.i18n import Translations
 from qt_common.session import QtSession
 from qt_common.theme import make_theme
@@ -66,6 +67,7 @@ class KioskController(QObject):
         *,
         disable_unserved: bool = True,
         office_cache: Path | None = None,
+        guide: KioskGuide | None = None,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -78,6 +80,7 @@ class KioskController(QObject):
         self.printer = printer
         self.translations = translations
         self.disable_unserved = disable_unserved
+        self.guide = guide
         self._wall_clock = wall_clock
         self._monotonic = monotonic
         self.services: ServicesResponse | None = None
@@ -123,7 +126,7 @@ class KioskController(QObject):
         """Show the first screen and start following the office."""
         self.apply_look()
         self.flow.set_connected(False)
-        self.render()
+        self.render(by_visitor=False)
         self.session.start()
         self._timer.start()
         self._scan_timer.start()
@@ -139,6 +142,8 @@ class KioskController(QObject):
             await asyncio.wait(self.tasks)
         await self.session.close()
         await self.api.close()
+        if self.guide is not None:
+            self.guide.close()
         self.translations.uninstall()
 
     def spawn(self, coroutine: Coroutine[Any, Any, object], name: str) -> None:
@@ -152,8 +157,12 @@ class KioskController(QObject):
         if not task.cancelled() and task.exception() is not None:
             logger.error("task %s failed", task.get_name(), exc_info=task.exception())
 
-    def render(self) -> None:
+    def render(self, by_visitor: bool = True) -> None:
+        """Draw the flow's screen; with spoken guidance on, say what is new on it when the
+        visitor's action (not a timer, the connection or a menu update) brought it."""
         self.view.show_flow(self.flow)
+        if self.guide is not None:
+            self.guide.screen_shown(self.flow, by_visitor)
 
     def apply_look(self) -> None:
         """Language, text size and colours as the flow wants them now; the server answers
@@ -204,7 +213,7 @@ class KioskController(QObject):
         )
         self.flow.set_menu(menu)
         if self.flow.screen not in {Screen.ISSUING, Screen.TICKET}:
-            self.render()
+            self.render(by_visitor=False)
         if self.flow.connected:
             self.ready.set()
 
@@ -284,12 +293,12 @@ class KioskController(QObject):
                 self.spawn(self.issue(request), "issue-retry")
         if connection in {ConnectionState.RECONNECTING, ConnectionState.REFUSED}:
             self.ready.set()  # the unavailable screen is what there is to see
-        self.render()
+        self.render(by_visitor=False)
 
     def _on_refused(self, detail: str) -> None:
         logger.error("device token refused (%s): an administrator must issue a new one", detail)
         self.flow.set_refused()
-        self.render()
+        self.render(by_visitor=False)
         self.ready.set()
 
     # -- taps --------------------------------------------------------------------------------------
@@ -350,7 +359,7 @@ class KioskController(QObject):
     def _on_tick(self) -> None:
         if self.flow.tick():
             self.apply_look()
-            self.render()
+            self.render(by_visitor=False)
         if self._monotonic() - self._last_services_fetch >= SERVICES_REFRESH_SECONDS:
             self.spawn(self.refresh_services(), "services")
 

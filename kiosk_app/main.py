@@ -18,6 +18,7 @@ from kiosk_app.controller import KioskController
 from kiosk_app.settings import KioskSettings
 from kiosk_app.state import KioskFlow
 from kiosk_app.views import KioskView
+from kiosk_app.voice import KioskGuide
 from qt_common.app import discover_office, screenshot_when_ready
 from qt_common.i18n import Translations
 from qt_common.kiosk_window import KioskWindow
@@ -109,8 +110,13 @@ def connect_kiosk(
     office: str,
     printer: TicketPrinter | None,
     client: ClientSession | None = None,
+    guide: KioskGuide | None = None,
 ) -> KioskController:
-    """The session, API and controller for `office`; call `controller.start()` next."""
+    """The session, API and controller for `office`; call `controller.start()` next.
+
+    With `settings.speech` (and no `guide` given) the spoken guidance is built on the default
+    sound device; without one it is off, said once in the log.
+    """
     state_file = settings.state_path()
     if client is None:
         client = ClientSession(
@@ -118,6 +124,10 @@ def connect_kiosk(
         )
     session = QtSession(client, state_file)
     api = KioskApi(settings.server, settings.token, office)
+    if guide is None and settings.speech:
+        from kiosk_app.voice import build_guide
+
+        guide = build_guide(lambda notice: kiosk.view.notice_texts(notice)[0])
     controller = KioskController(
         app,
         kiosk.flow,
@@ -128,6 +138,7 @@ def connect_kiosk(
         kiosk.translations,
         disable_unserved=settings.disable_unserved,
         office_cache=state_file.with_name(state_file.stem + ".office.json"),
+        guide=guide,
     )
     kiosk.controller = controller
     return controller

@@ -17,6 +17,37 @@
     </message>
 </context>
 <context>
+    <name>KioskGuide</name>
+    <message>
+        <source>Your ticket could not be printed. Your number is %1. Please tell the administrator.</source>
+        <translation>Талон не удалось напечатать. Ваш номер %1. Сообщите, пожалуйста, администратору.</translation>
+    </message>
+    <message>
+        <source>Your ticket %1</source>
+        <translation>Ваш талон %1</translation>
+    </message>
+    <message>
+        <source>Choose what you have come for on the screen.</source>
+        <translation>Выберите на экране, зачем вы пришли.</translation>
+    </message>
+    <message>
+        <source>Choose the service.</source>
+        <translation>Выберите услугу.</translation>
+    </message>
+    <message>
+        <source>Priority visitors. If this is you, tap Continue.</source>
+        <translation>Льготная категория. Если это о вас, нажмите «Продолжить».</translation>
+    </message>
+    <message>
+        <source>Type the code from your booking, or hold its QR code to the scanner.</source>
+        <translation>Наберите код из записи или поднесите её QR-код к сканеру.</translation>
+    </message>
+    <message>
+        <source>The office is closed now.</source>
+        <translation>Офис сейчас закрыт.</translation>
+    </message>
+</context>
+<context>
     <name>KioskView</name>
     <message>
         <source>Normal text</source>
