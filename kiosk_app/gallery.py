@@ -72,6 +72,16 @@ def stage(flow: KioskFlow, screen: str, menu: Menu, ticket: IssuedTicket) -> Non
         flow.open_check_in()
         for char in "4821":
             flow.key(char)
+    elif screen == "daily-limit":
+        # A refusal shows the server's own sentence in the visitor's language (worded here as
+        # the server words `daily_limit_reached`).
+        name = service.name.get(flow.lang) if service is not None else ticket.service
+        detail = (
+            f"No more tickets today for '{name}'"
+            if flow.lang == "en"
+            else f"На сегодня талоны на услугу «{name}» закончились"
+        )
+        flow.show_notice(Notice.DAILY_LIMIT, detail)
     elif screen == "check-in-unavailable":
         flow.show_notice(Notice.CHECK_IN_UNAVAILABLE)
     elif screen == "unavailable":
@@ -90,6 +100,7 @@ SCREENS = (
     "ticket-not-printed",
     "check-in",
     "check-in-unavailable",
+    "daily-limit",
     "unavailable",
     "office-closed",
 )
