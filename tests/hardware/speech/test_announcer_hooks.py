@@ -58,7 +58,7 @@ def test_a_failing_hook_does_not_stop_the_next_call() -> None:
 
 
 def test_place_is_said_as_named() -> None:
-    """A workplace named otherwise than "окно N" is said by its name, not spelled letter by letter."""
+    """A workplace not named "окно N" is said by its name, not spelled letter by letter."""
     call = Call("А042", "Касса 2", WorkplaceKind.WINDOW, place="касса 2")
     assert call_phrase(call, "ru") == "Талон А 42, касса 2"
     assert call_phrase(Call("А042", "12", WorkplaceKind.ROOM), "ru") == "Талон А 42, кабинет 12"
