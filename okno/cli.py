@@ -50,10 +50,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configure_logging(logging.DEBUG if args.verbose else logging.INFO, args.log_format)
     if args.command == "demo":  # the apps join the demo server when there is a display
+        from display_board.cli import with_demo_display
         from kiosk_app.cli import with_demo_kiosk
         from operator_desk.cli import with_demo_desk
 
-        return with_demo_kiosk(args, lambda a: with_demo_desk(a, args.func))
+        return with_demo_kiosk(
+            args, lambda a: with_demo_desk(a, lambda b: with_demo_display(b, args.func))
+        )
     result: int = args.func(args)
     return result
 
