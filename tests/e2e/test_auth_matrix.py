@@ -100,6 +100,8 @@ def allowed(route: Route) -> frozenset[str] | None:
         return OPERATORS
     if route.key == ("POST", "/api/v1/ratings"):
         return frozenset({"rating"})  # the terminal's own office and workplace: no {office}
+    if route.key == ("POST", "/api/v1/devices/alerts"):
+        return frozenset({"kiosk", "display", "rating"})  # any device, its own office
     return ALLOWED.get(route.key)
 
 
