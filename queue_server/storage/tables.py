@@ -149,6 +149,8 @@ devices = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("settings", JSON, nullable=False, default=dict),
     Column("last_seen", UtcDateTime, nullable=True),
+    # False once left out of the applied office file: its token is refused, its row stays.
+    Column("active", Boolean, nullable=False, default=True),
 )
 
 sessions = Table(
