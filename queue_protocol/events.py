@@ -40,6 +40,8 @@ class EventType(StrEnum):
     BOOKING_CHECKED_IN = "booking.checked_in"
     CONFIG_CHANGED = "config.changed"
     DAY_RESET = "day.reset"
+    # Stands in for an event outside the receiving device's scope: it only moves the seq on.
+    FILTERED = "filtered"
     DEVICE_ALERT = "device.alert"
 
 

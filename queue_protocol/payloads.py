@@ -216,6 +216,11 @@ class DeviceAlert(Payload):
     message: str = ""
 
 
+class Filtered(Payload):
+    """`filtered`: an event this device is not shown (another workplace's rating, a ticket for a
+    kiosk); nothing to do but move the seq on."""
+
+
 class UnknownPayload(Payload):
     """The data of an event type this client does not know (a newer server): kept raw."""
 
@@ -247,6 +252,7 @@ PAYLOADS: dict[EventType, type[Payload]] = {
     EventType.BOOKING_CHECKED_IN: BookingChanged,
     EventType.CONFIG_CHANGED: ConfigChanged,
     EventType.DAY_RESET: DayReset,
+    EventType.FILTERED: Filtered,
     EventType.DEVICE_ALERT: DeviceAlert,
 }
 

@@ -29,7 +29,7 @@ from queue_protocol.events import EventType
 from queue_server.service.auth import Principal
 
 #: The type of the placeholder sent in place of an event the caller must not see.
-FILTERED = "filtered"
+FILTERED = EventType.FILTERED.value
 
 # Snapshot lists a narrower caller gets empty unless its scope keeps them.
 _SNAPSHOT_LISTS = ("services", "workplaces", "waiting", "active", "operators")

@@ -62,3 +62,18 @@ def test_okno_log_format_json_applies_to_every_command(
     entry = json.loads(err[-1])
     assert entry["message"] == "checked" and entry["office"] == "demo"
     configure_logging()  # leave the root logger as other tests expect it
+
+
+def test_logging_follows_the_present_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    """Records go to sys.stderr as it is when they are logged, not as it was at set-up (a
+    closed stream from an earlier test must never receive them)."""
+    import io
+    import sys
+
+    old = sys.stderr
+    sys.stderr = io.StringIO()
+    configure_logging()
+    sys.stderr.close()
+    sys.stderr = old
+    logging.getLogger("okno.later").warning("still heard")
+    assert "still heard" in capsys.readouterr().err
