@@ -265,8 +265,8 @@ class KioskController(QObject):
         self.unserved = {s.service for s in services if s.estimate_minutes is None}
 
     def _on_event(self, event: Envelope) -> None:
-        # Typed payloads: an event of a type this kiosk does not know (a newer server, or the
-        # `filtered` placeholder of an event out of its scope) is an UnknownPayload: ignored.
+        # Typed payloads: what the kiosk does not act on (the `filtered` placeholder of an event
+        # out of its scope, a type of a newer server: an UnknownPayload) is ignored.
         payload = event.payload
         if isinstance(payload, QueueChanged):
             before = set(self.unserved)
