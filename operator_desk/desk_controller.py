@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from pydantic import ValidationError
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog
 
@@ -330,14 +331,19 @@ class DeskController(QObject):
         service = str(dialog.service.currentData())
         priority = dialog.priority.isChecked()
         lang = str(dialog.lang.currentData())
-        self.spawn(self._issue(service, priority, lang, str(uuid.uuid4())), "desk-issue")
+        note = dialog.note.text().strip() or None
+        self.spawn(self._issue(service, priority, lang, str(uuid.uuid4()), note), "desk-issue")
 
-    async def _issue(self, service: str, priority: bool, lang: str, key: str) -> None:
+    async def _issue(
+        self, service: str, priority: bool, lang: str, key: str, note: str | None = None
+    ) -> None:
         bar = self.window.statusBar()
         try:
             issued = await self.session.client.issue_ticket(
-                service, priority, lang, idempotency_key=key
+                service, priority, lang, idempotency_key=key, note=note
             )
+        except ValidationError:  # refused before sending: the note is the only free text
+            self.model.error = self.tr("The note may not contain control characters such as tabs.")
         except ProblemError as exc:
             self.model.error = self._refusal(exc)
         except (ConnectionLost, ProtocolError):

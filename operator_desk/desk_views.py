@@ -404,9 +404,14 @@ class IssueDialog(QDialog):
         self.lang = QComboBox()
         self.lang.addItem("Русский", "ru")
         self.lang.addItem("English", "en")
+        # The server refuses more than 200 characters or control characters (a Reason).
+        self.note = QLineEdit()
+        self.note.setMaxLength(200)
+        self.note.setPlaceholderText(self.tr("Seen by the specialist only"))
         layout.addRow(self.tr("Service"), self.service)
         layout.addRow(self.priority)
         layout.addRow(self.tr("Visitor's language"), self.lang)
+        layout.addRow(self.tr("Note"), self.note)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -668,6 +673,8 @@ class DeskWindow(QMainWindow):
             lines.append(fill(self.tr("Earlier: %1"), earlier))
         if ticket.lang == "en":
             lines.append(self.tr("Speaks English"))
+        if ticket.note:
+            lines.append(fill(self.tr("Note: %1"), ticket.note))
         self.ticket_lines.setText("\n".join(lines))
 
     def _render_actions(self, model: DeskModel) -> None:

@@ -131,9 +131,16 @@ class DeskTicket:
     lang: str = "ru"
     slot_at: datetime | None = None  # an appointment's booked time, when the server tells it
     earlier_services: tuple[str, ...] = ()  # services it was transferred from, oldest first
+    note: str | None = None  # the floor administrator's note (desk answers only, never events)
 
     @classmethod
-    def of(cls, ticket: TicketPayload | TicketView, earlier: Iterable[str] = ()) -> DeskTicket:
+    def of(
+        cls,
+        ticket: TicketPayload | TicketView,
+        earlier: Iterable[str] = (),
+        note: str | None = None,
+    ) -> DeskTicket:
+        """`note`: the one known from an earlier desk answer (events never carry it)."""
         slot = getattr(ticket, "slot_at", None)
         return cls(
             id=ticket.id,
@@ -147,6 +154,7 @@ class DeskTicket:
             lang=str(ticket.lang),
             slot_at=slot if isinstance(slot, datetime) else None,
             earlier_services=tuple(earlier),
+            note=getattr(ticket, "note", None) or note,
         )
 
     def waited_minutes(self, now: datetime) -> float:
@@ -235,6 +243,8 @@ class DeskModel:
     active: dict[int, TicketPayload] = field(default_factory=dict)  # at desks
     operators: dict[str, Presence] = field(default_factory=dict)
     history: dict[int, list[str]] = field(default_factory=dict)  # ticket -> earlier services
+    # ticket -> the supervisor's note, learnt from desk answers (events and snapshots lack it)
+    notes: dict[int, str] = field(default_factory=dict)
 
     # -- what may be pressed ------------------------------------------------------------------
 
@@ -307,7 +317,11 @@ class DeskModel:
         """The server's answer to a command (or to `GET /desk`): the desk as it stands."""
         self.operator_state = OperatorState(desk.state)
         if desk.ticket is not None:
-            self.current = DeskTicket.of(desk.ticket, self.history.get(desk.ticket.id, ()))
+            if desk.ticket.note:
+                self.notes[desk.ticket.id] = desk.ticket.note
+            self.current = DeskTicket.of(
+                desk.ticket, self.history.get(desk.ticket.id, ()), self.notes.get(desk.ticket.id)
+            )
         else:
             self.current = None
         self.last_outcome = str(desk.outcome) if desk.outcome is not None else None
@@ -347,7 +361,9 @@ class DeskModel:
             ticket = self.active.get(me.current_ticket) if me.current_ticket else None
             self.current = None
             if ticket is not None:
-                self.current = DeskTicket.of(ticket, self.history.get(ticket.id, ()))
+                self.current = DeskTicket.of(
+                    ticket, self.history.get(ticket.id, ()), self.notes.get(ticket.id)
+                )
 
     def apply_event(self, event: Envelope) -> None:
         """Take one live event into the picture (events of unknown types are ignored)."""
@@ -391,7 +407,9 @@ class DeskModel:
             self.operators[ticket.operator].current_ticket = ticket.id
         mine = ticket.operator == self.operator and ticket.workplace in (None, self.workplace)
         if mine and at_desk:
-            self.current = DeskTicket.of(ticket, self.history.get(ticket.id, ()))
+            self.current = DeskTicket.of(
+                ticket, self.history.get(ticket.id, ()), self.notes.get(ticket.id)
+            )
         elif self.current is not None and self.current.id == ticket.id:
             self.current = None
 

@@ -533,10 +533,11 @@ class ClientSession:
         priority: bool = False,
         lang: Lang | str = Lang.RU,
         idempotency_key: str | None = None,
+        note: str | None = None,
     ) -> IssuedTicket:
         """Issue a ticket. Pass your own `idempotency_key` to retry a press after ConnectionLost
-        without ever printing two tickets."""
-        body = IssueTicketRequest(service=service, priority=priority, lang=Lang(lang))
+        without ever printing two tickets; `note` (staff only) is shown to the specialist."""
+        body = IssueTicketRequest(service=service, priority=priority, lang=Lang(lang), note=note)
         path = f"/offices/{_segment(self.office)}/tickets"
         return await self._request(
             "POST", path, IssuedTicket, body=body, idempotency_key=idempotency_key

@@ -96,6 +96,7 @@ class ErrorCode(StrEnum):
     SERVICE_CLOSED = "service_closed"
     DAILY_LIMIT = "daily_limit_reached"
     NOT_ON_KIOSK = "not_on_kiosk"
+    NOTE_NOT_ON_KIOSK = "note_not_on_kiosk"
     BAD_CREDENTIALS = "bad_credentials"
     UNAUTHORIZED = "unauthorized"
     TOKEN_EXPIRED = "token_expired"

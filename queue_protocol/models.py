@@ -129,6 +129,8 @@ class IssueTicketRequest(_Request):
     service: Name
     priority: bool = False
     lang: Lang = Lang.RU
+    # A supervisor's short note for the specialist (staff only: a kiosk is refused one).
+    note: Reason | None = None
 
 
 class TicketView(_Response):
@@ -146,6 +148,8 @@ class TicketView(_Response):
     operator: str | None = None
     called_at: datetime | None = None
     calls: int = 0
+    # The supervisor's note for the specialist: staff views only, never events or public pages.
+    note: str | None = None
 
 
 class IssuedTicket(_Response):

@@ -19,6 +19,10 @@
 <context>
     <name>DeskController</name>
     <message>
+        <source>The note may not contain control characters such as tabs.</source>
+        <translation>Заметка не может содержать управляющие символы, например табуляцию.</translation>
+    </message>
+    <message>
         <source>You were signed out of this workplace.</source>
         <extracomment>Problem codes after which the session cannot go on: sign in again.</extracomment>
         <translation>Вы больше не на этом рабочем месте.</translation>
@@ -145,6 +149,10 @@
     <message>
         <source>Earlier: %1</source>
         <translation>Ранее: %1</translation>
+    </message>
+    <message>
+        <source>Note: %1</source>
+        <translation>Заметка: %1</translation>
     </message>
     <message>
         <source>Speaks English</source>
@@ -327,6 +335,14 @@
     <message>
         <source>Visitor&apos;s language</source>
         <translation>Язык посетителя</translation>
+    </message>
+    <message>
+        <source>Seen by the specialist only</source>
+        <translation>Видит только специалист</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Заметка</translation>
     </message>
     <message>
         <source>Issue</source>

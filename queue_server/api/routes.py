@@ -148,7 +148,12 @@ async def issue_ticket(
     """A kiosk issues a ticket: the answer has the number, people ahead and the estimate."""
     require(principal, "kiosk", "supervisor", office=office)
     command = c.IssueTicket(
-        office, body.service, body.priority, body.lang.value, by_kiosk=principal.kind == "kiosk"
+        office,
+        body.service,
+        body.priority,
+        body.lang.value,
+        by_kiosk=principal.kind == "kiosk",
+        note=body.note,
     )
     return await run_command(
         request, container, command, principal, idempotency_key, body.model_dump(), 201

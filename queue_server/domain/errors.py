@@ -12,7 +12,8 @@ Hierarchy::
     ├── TicketInProgress    the desk must finish its current ticket first
     ├── NotServedHere       the operator does not serve the ticket's service
     ├── OperatorPaused      a paused operator cannot call
-    └── NotOnKiosk          a kiosk asked for a service the kiosk does not offer
+    ├── NotOnKiosk          a kiosk asked for a service the kiosk does not offer
+    └── NoteNotOnKiosk      a kiosk sent a note for the specialist (only staff may)
 
 The API maps `code` to the problem JSON and the HTTP status; nothing changed when one is raised.
 """
@@ -84,6 +85,13 @@ class NotOnKiosk(DomainError):
     """The service is issued by staff only (`kiosk: false`): a kiosk may not issue it."""
 
     code = "not_on_kiosk"
+    status = 403
+
+
+class NoteNotOnKiosk(DomainError):
+    """A note for the specialist is written by staff issuing a ticket, never by a kiosk."""
+
+    code = "note_not_on_kiosk"
     status = 403
 
 

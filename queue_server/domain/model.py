@@ -135,6 +135,7 @@ class Ticket:
     started_at: datetime | None = None
     calls: int = 0
     lang: str = "ru"  # the visitor's language, chosen at the kiosk
+    note: str | None = None  # a supervisor's note for the specialist (staff views only)
 
 
 @dataclass

@@ -15,6 +15,7 @@ class IssueTicket:
     priority: bool = False
     lang: str = "ru"
     by_kiosk: bool = False
+    note: str | None = None  # the supervisor's note for the specialist
 
 
 @dataclass(frozen=True)

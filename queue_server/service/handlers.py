@@ -444,6 +444,11 @@ def issue_ticket(tx: Tx, cmd: c.IssueTicket) -> IssuedTicket:
             f"Талон на услугу «{name_ru}» выдаёт только сотрудник: обратитесь к администратору",
             f"Tickets for '{name_en}' are issued by staff only: please ask at the desk",
         )
+    if cmd.by_kiosk and cmd.note:
+        raise errors.NoteNotOnKiosk(
+            "Заметку для специалиста добавляет только сотрудник, не киоск",
+            "A note for the specialist is added by staff only, not by a kiosk",
+        )
     if service.hours is not None:
         week = parse_hours(service.hours)
         if not is_open(week, tx.now.astimezone(tx.tz)):
@@ -472,6 +477,7 @@ def issue_ticket(tx: Tx, cmd: c.IssueTicket) -> IssuedTicket:
         issued_at=tx.now,
         due_at=tx.now,
         lang=cmd.lang,
+        note=cmd.note or None,
     )
     token = secrets.token_urlsafe(12)
     ticket.id = tx.repo.insert_ticket(tx.office.id, day, ticket, token)

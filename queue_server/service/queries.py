@@ -63,7 +63,8 @@ class OfficeReading:
         return QueueResponse(
             office=self.office,
             services=[ServiceQueue.model_validate(line.model_dump()) for line in self.lines],
-            waiting=[ticket_view(t) for t in self.ordered],
+            # Kiosks and displays read this answer too: the staff note stays out.
+            waiting=[ticket_view(t, with_note=False) for t in self.ordered],
         )
 
     @property

@@ -36,8 +36,9 @@ def _lang(ticket: Ticket) -> Lang:
     return Lang(ticket.lang)
 
 
-def ticket_view(ticket: Ticket) -> TicketView:
-    """A ticket as staff clients see it in HTTP answers."""
+def ticket_view(ticket: Ticket, *, with_note: bool = True) -> TicketView:
+    """A ticket as staff clients see it in HTTP answers; `with_note=False` where devices read
+    too (the `/queue` answer is shared with kiosks and displays)."""
     return TicketView(
         id=ticket.id,
         number=ticket.number,
@@ -51,6 +52,7 @@ def ticket_view(ticket: Ticket) -> TicketView:
         operator=ticket.operator,
         called_at=ticket.called_at,
         calls=ticket.calls,
+        note=ticket.note if with_note else None,
     )
 
 

@@ -90,6 +90,7 @@ _TICKET_COLUMNS = [
     "started_at",
     "calls",
     "lang",
+    "note",
 ]
 
 

@@ -188,6 +188,8 @@ tickets = Table(
     Column("calls", Integer, nullable=False, default=0),
     Column("lang", String(2), nullable=False, default="ru"),
     Column("public_token", String(32), nullable=False, unique=True),
+    # A supervisor's note for the specialist; shown in staff views only.
+    Column("note", String(200), nullable=True),
     Index("ix_tickets_office_status", "office", "status"),
     Index("ix_tickets_office_day_number", "office", "day", "number"),
 )
