@@ -362,7 +362,7 @@ class BoardState:
             self._latest_at = event.at
         if live:
             self._server_ref = (event.at, now)
-        if kind is None:
+        if kind is None or kind is EventType.FILTERED:
             self.ignored_events += 1
             logger.info("event %d of unknown type %r ignored", event.seq, event.type)
             return
