@@ -72,7 +72,11 @@ async def test_a_rating_is_stored_and_announced_with_its_step(
         row = conn.execute(select(t.ratings)).one()
         step = conn.execute(select(t.steps).where(t.steps.c.ticket == ticket)).one()
     assert (row.step, row.ticket, row.operator, row.workplace, row.service) == (
-        step.id, ticket, "alice", "1", "reg"
+        step.id,
+        ticket,
+        "alice",
+        "1",
+        "reg",
     )
     assert (row.csat, row.ces, row.device) == (2, 4, "rating-1")
     (received,) = events(office, "rating.received")
