@@ -10,15 +10,9 @@ from typing import Any
 
 __all__ = ["add_commands", "run_display"]
 
+from qt_common.cli import refuse, window_size
+
 logger = logging.getLogger("okno.display")
-
-
-def _size(text: str) -> tuple[int, int]:
-    width, _, height = text.lower().partition("x")
-    try:
-        return int(width), int(height)
-    except ValueError:
-        raise argparse.ArgumentTypeError("use WIDTHxHEIGHT, e.g. 1920x1080") from None
 
 
 def add_commands(subparsers: Any) -> None:
@@ -61,13 +55,10 @@ def add_commands(subparsers: Any) -> None:
     display.add_argument("--settings", type=Path, help="YAML settings file")
     display.add_argument("--screenshot", type=Path, help="save the window to PNG and exit")
     display.add_argument("--after", type=float, dest="screenshot_after", help="max wait, s (10)")
-    display.add_argument("--size", type=_size, dest="screen_size", help="window size WxH")
+    display.add_argument(
+        "--size", type=window_size("1920x1080"), dest="screen_size", help="window size WxH"
+    )
     display.set_defaults(func=run_display)
-
-
-def _error(ru: str, en: str) -> int:
-    print(f"Ошибка: {ru}\nError: {en}", file=sys.stderr)
-    return 2
 
 
 def run_display(args: argparse.Namespace) -> int:
@@ -97,7 +88,7 @@ def run_display(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(DisplaySettings, flags, args.settings)
     except SettingsError as exc:
-        return _error(f"неверные настройки табло: {exc}", f"bad display settings: {exc}")
+        return refuse(f"неверные настройки табло: {exc}", f"bad display settings: {exc}")
     from display_board.main import display_main
     from qt_common.app import run_qt
 

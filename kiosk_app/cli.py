@@ -10,15 +10,9 @@ from typing import Any
 
 __all__ = ["add_commands", "run_kiosk"]
 
+from qt_common.cli import refuse, window_size
+
 logger = logging.getLogger("okno.kiosk")
-
-
-def _size(text: str) -> tuple[int, int]:
-    width, _, height = text.lower().partition("x")
-    try:
-        return int(width), int(height)
-    except ValueError:
-        raise argparse.ArgumentTypeError("use WIDTHxHEIGHT, e.g. 1080x1920") from None
 
 
 def add_commands(subparsers: Any) -> None:
@@ -55,13 +49,10 @@ def add_commands(subparsers: Any) -> None:
     kiosk.add_argument("--settings", type=Path, help="YAML settings file")
     kiosk.add_argument("--screenshot", type=Path, help="save the window to PNG and exit")
     kiosk.add_argument("--after", type=float, dest="screenshot_after", help="max wait, s (10)")
-    kiosk.add_argument("--size", type=_size, dest="screen_size", help="window size WxH")
+    kiosk.add_argument(
+        "--size", type=window_size("1080x1920"), dest="screen_size", help="window size WxH"
+    )
     kiosk.set_defaults(func=run_kiosk)
-
-
-def _error(ru: str, en: str) -> int:
-    print(f"Ошибка: {ru}\nError: {en}", file=sys.stderr)
-    return 2
 
 
 def run_kiosk(args: argparse.Namespace) -> int:
@@ -78,14 +69,14 @@ def run_kiosk(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(KioskSettings, flags, args.settings)
     except SettingsError as exc:
-        return _error(f"неверные настройки киоска: {exc}", f"bad kiosk settings: {exc}")
+        return refuse(f"неверные настройки киоска: {exc}", f"bad kiosk settings: {exc}")
     try:
         printer_settings = settings.printer_settings()
         printer = make_printer(printer_settings) if printer_settings is not None else None
     except PrinterConfigError as exc:
-        return _error(exc.message_ru, f"{exc.message_en} ({exc})")
+        return refuse(exc.message_ru, f"{exc.message_en} ({exc})")
     except ValueError as exc:
-        return _error(f"неверный принтер: {exc}", f"bad printer: {exc}")
+        return refuse(f"неверный принтер: {exc}", f"bad printer: {exc}")
     from kiosk_app.main import kiosk_main
     from qt_common.app import run_qt
 

@@ -10,15 +10,9 @@ from typing import Any
 
 __all__ = ["add_commands", "demo_commands", "run_desk", "run_rating", "with_demo_desk"]
 
+from qt_common.cli import refuse, window_size
+
 logger = logging.getLogger("okno.desk")
-
-
-def _size(text: str) -> tuple[int, int]:
-    width, _, height = text.lower().partition("x")
-    try:
-        return int(width), int(height)
-    except ValueError:
-        raise argparse.ArgumentTypeError("use WIDTHxHEIGHT, e.g. 440x700") from None
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -28,7 +22,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--settings", type=Path, help="YAML settings file")
     parser.add_argument("--screenshot", type=Path, help="save the window to PNG and exit")
     parser.add_argument("--after", type=float, dest="screenshot_after", help="max wait, s (10)")
-    parser.add_argument("--size", type=_size, dest="screen_size", help="window size WxH")
+    parser.add_argument(
+        "--size", type=window_size("440x700"), dest="screen_size", help="window size WxH"
+    )
 
 
 def add_commands(subparsers: Any) -> None:
@@ -69,11 +65,6 @@ def add_commands(subparsers: Any) -> None:
     rating.set_defaults(func=run_rating)
 
 
-def _error(ru: str, en: str) -> int:
-    print(f"Ошибка: {ru}\nError: {en}", file=sys.stderr)
-    return 2
-
-
 def run_desk(args: argparse.Namespace) -> int:
     """Validate the settings, read the password if asked, then open the desk."""
     from operator_desk.settings import DeskSettings
@@ -94,17 +85,17 @@ def run_desk(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(DeskSettings, flags, args.settings)
     except SettingsError as exc:
-        return _error(f"неверные настройки рабочего места: {exc}", f"bad desk settings: {exc}")
+        return refuse(f"неверные настройки рабочего места: {exc}", f"bad desk settings: {exc}")
     password = None
     if args.password_stdin:
         if not settings.login or not settings.workplace:
-            return _error(
+            return refuse(
                 "с --password-stdin укажите также --login и --workplace",
                 "--password-stdin needs --login and --workplace too",
             )
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
-            return _error("пустой пароль на стандартном вводе", "empty password on stdin")
+            return refuse("пустой пароль на стандартном вводе", "empty password on stdin")
     from operator_desk.desk_main import desk_main
     from qt_common.app import run_qt
 
@@ -134,7 +125,7 @@ def run_rating(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(RatingSettings, flags, args.settings)
     except SettingsError as exc:
-        return _error(f"неверные настройки терминала оценки: {exc}", f"bad rating settings: {exc}")
+        return refuse(f"неверные настройки терминала оценки: {exc}", f"bad rating settings: {exc}")
     from operator_desk.rating_main import rating_main
     from qt_common.app import run_qt
 
