@@ -26,6 +26,7 @@ demo: setup
 	$(BIN)/okno demo
 
 test: setup
+	bash deploy/install-system-deps.sh --test
 	bash deploy/ensure-postgres.sh
 	$(BIN)/python -m pytest
 

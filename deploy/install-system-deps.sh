@@ -16,6 +16,11 @@ packages=(
     # USB ticket printers
     libusb-1.0-0
 )
+# `--test`: what the tests need beside: Debian's chromium for the browser tests (Playwright drives
+# it; `playwright install` is never run), tesseract to read screenshots back.
+if [ "${1:-}" = "--test" ]; then
+    packages+=(chromium tesseract-ocr tesseract-ocr-rus xvfb xauth)
+fi
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -190,6 +190,8 @@ tickets = Table(
     Column("public_token", String(32), nullable=False, unique=True),
     # A supervisor's note for the specialist; shown in staff views only.
     Column("note", String(200), nullable=True),
+    # The booking this ticket was checked in for (appointments only).
+    Column("booking", Integer, nullable=True),
     Index("ix_tickets_office_status", "office", "status"),
     Index("ix_tickets_office_day_number", "office", "day", "number"),
 )
@@ -241,6 +243,68 @@ ratings = Table(
     Index("ix_ratings_office_rated_at", "office", "rated_at"),
 )
 
+# A pre-booking of a slot (online or through the booking API). Personal data (name, phone,
+# e-mail) is kept only here and in `notices`, with the consent time, and purged after the visit.
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("office", String(64), ForeignKey("offices.id"), nullable=False),
+    Column("service", String(64), nullable=False),
+    Column("slot_at", UtcDateTime, nullable=False),
+    # What the visitor types or scans at the kiosk; unique within the office.
+    Column("code", String(16), nullable=False),
+    # sha256 of the private manage-link secret (the secret itself is never stored).
+    Column("manage_hash", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # booked|checked_in|cancelled|missed|served
+    Column("lang", String(2), nullable=False, default="ru"),
+    Column("source", String(80), nullable=False, default="web"),  # web | api:<client id>
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+    Column("ticket", Integer, nullable=True),  # the ticket issued at check-in
+    Column("name", String(120), nullable=True),
+    Column("phone", String(20), nullable=True),
+    Column("email", String(254), nullable=True),
+    Column("consent_at", UtcDateTime, nullable=True),
+    Column("purged_at", UtcDateTime, nullable=True),
+    Index("ix_bookings_office_code", "office", "code", unique=True),
+    Index("ix_bookings_office_service_slot", "office", "service", "slot_at"),
+)
+
+# Outside systems (the regional booking portal) calling the booking API with a bearer token.
+api_clients = Table(
+    "api_clients",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("office", String(64), ForeignKey("offices.id"), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# The notices outbox: written in the same transaction as the change it tells of, sent later by
+# the notifier with retries, so a notice survives a crash or restart.
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("office", String(64), ForeignKey("offices.id"), nullable=False),
+    Column("kind", String(32), nullable=False),  # booking_confirmation|reminder|turn_near|...
+    Column("channel", String(16), nullable=False),  # email | sms | webhook
+    Column("recipient", String(254), nullable=True),  # purged with the booking's personal data
+    Column("data", JSON, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("last_error", String(500), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=True),
+    Column("booking", Integer, nullable=True),
+    Column("ticket", Integer, nullable=True),
+    Index("ix_notices_status_next", "status", "next_attempt_at"),
+)
+
 idempotency = Table(
     "idempotency",
     metadata,
@@ -254,12 +318,15 @@ idempotency = Table(
 )
 
 __all__ = [
+    "api_clients",
+    "bookings",
     "categories",
     "counters",
     "devices",
     "events",
     "idempotency",
     "metadata",
+    "notices",
     "offices",
     "operator_services",
     "operators",
