@@ -19,8 +19,10 @@ from sqlalchemy import Engine
 
 from queue_protocol.events import EventType
 from queue_server.domain import errors
+from queue_server.notify.channels import NoticeChannels
 from queue_server.service import commands as c
 from queue_server.service.handlers import HANDLERS
+from queue_server.service.notices import turn_near
 from queue_server.service.tx import Tx
 from queue_server.service.views import queue_changed
 from queue_server.storage.cache import CachedRepository, OfficeCache
@@ -78,9 +80,15 @@ class QueueService:
     """The command side of the server."""
 
     def __init__(
-        self, engine: Engine, status_url: Callable[[str], str], clock: Clock = utc_now
+        self,
+        engine: Engine,
+        status_url: Callable[[str], str],
+        clock: Clock = utc_now,
+        notices: NoticeChannels | None = None,
     ) -> None:
         self.engine = engine
+        # Channels the server sends notices on; booking commands queue notices only on these.
+        self.notices = notices or NoticeChannels()
         self.status_url = status_url
         self.clock = clock
         # Threads of this process queue here instead of spinning in SQLite's busy handler;
@@ -135,10 +143,13 @@ class QueueService:
                 cache = self._caches[office.id] = OfficeCache(office.id, office.seq)
             cache.written = False
             repo = CachedRepository(conn, cache)
-            tx = Tx(repo=repo, office=office, now=now, status_url=self.status_url)
+            tx = Tx(
+                repo=repo, office=office, now=now, status_url=self.status_url, notices=self.notices
+            )
             result: BaseModel = handler(tx, command)
             if tx.queue_touched:
                 tx.emit(EventType.QUEUE_CHANGED, queue_changed(tx))
+                turn_near(tx)
             events = repo.append_events(office.id, tx.events, now)
             body = result.model_dump(mode="json")
             if idempotency is not None:

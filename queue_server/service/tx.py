@@ -14,6 +14,7 @@ from queue_protocol.payloads import PAYLOADS, Payload
 from queue_server.domain import errors
 from queue_server.domain.estimate import Position, estimate_all, expected_minutes
 from queue_server.domain.model import ServiceRule, Ticket
+from queue_server.notify.channels import NoticeChannels
 from queue_server.storage.repository import OfficeRow, Repository, ServiceRow, WorkplaceRow
 
 
@@ -32,6 +33,8 @@ class Tx:
     queue_touched: bool = False
     # Positions computed after the last change, reused by the `queue.changed` summary.
     known_positions: tuple[list[Ticket], dict[int, Position]] | None = None
+    # The notice channels configured on this server (none by default: nothing is queued).
+    notices: NoticeChannels = field(default_factory=NoticeChannels)
 
     def emit(self, kind: EventType, payload: Payload) -> None:
         """Record an event; its payload must be the model `queue_protocol.payloads` names."""
