@@ -10,15 +10,15 @@ and a short list of the others, scanned in full. `tests` check it against `order
 from __future__ import annotations
 
 import heapq
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from queue_server.domain.durations import Durations, FixedDurations
+from queue_server.domain.durations import expected_minutes as expected_minutes
 from queue_server.domain.model import (
     Operator,
-    OperatorState,
     ServiceRule,
     Ticket,
     TicketClass,
@@ -26,16 +26,9 @@ from queue_server.domain.model import (
 )
 from queue_server.domain.order import Band, OrderKey, call_order, is_eligible, order_key
 
-RECENT_STEPS = 20
 _MINUTE = timedelta(minutes=1)
 _URGENT = int(Band.URGENT)
 _REGULAR = int(Band.REGULAR)
-
-
-def expected_minutes(recent: Sequence[float], configured: float) -> float:
-    """A robust figure for a service: the median of its last 20 finished steps, else configured."""
-    sample = [m for m in recent[-RECENT_STEPS:] if m >= 0]
-    return statistics.median(sample) if sample else configured
 
 
 class Position(NamedTuple):
@@ -145,33 +138,30 @@ def estimate_all(
     tickets: Sequence[Ticket],
     operators: Sequence[Operator],
     rules: Mapping[str, ServiceRule],
-    expected: Mapping[str, float],
+    expected: Mapping[str, float] | Durations,
     now: datetime,
 ) -> dict[int, Position]:
     """Positions of every waiting ticket, by replaying who takes which ticket next.
 
-    Each active operator frees at now + max(0, expected - elapsed); the one free first takes the
-    next ticket in its order at that time, and so on. Tickets no active operator serves get no
-    estimate, and `ahead` counts the tickets of the same service before them in the queue list.
+    `expected` is the duration model (domain/durations.py), or one figure per service in
+    minutes (`FixedDurations`). Each operator the model counts is free at its `free_at`; the
+    one free first takes the next ticket in its order at that time and holds it for the model's
+    `occupation`, and so on. Tickets no counted operator serves get no estimate, and `ahead`
+    counts the tickets of the same service before them in the queue list.
     """
+    durations: Durations = (
+        FixedDurations(expected, rules) if isinstance(expected, Mapping) else expected
+    )
     waiting = [t for t in tickets if t.status is TicketStatus.WAITING]
     replay = _Replay(waiting, rules)
     result: dict[int, Position] = {}
     heap: list[tuple[datetime, str]] = []
-    active = {op.id: op for op in operators if op.state is OperatorState.AVAILABLE and op.levels}
-    durations: dict[str, timedelta] = {}
-
-    def duration(service: str) -> timedelta:
-        if service not in durations:
-            durations[service] = timedelta(minutes=_minutes_for(service, expected, rules))
-        return durations[service]
-
-    for op in active.values():
-        free_at = now
-        if op.current_service is not None and op.busy_since is not None:
-            left = duration(op.current_service) - (now - op.busy_since)
-            free_at = now + max(timedelta(0), left)
-        heapq.heappush(heap, (free_at, op.id))
+    active: dict[str, Operator] = {}
+    for op in operators:
+        free_at = durations.free_at(op, now)
+        if free_at is not None:
+            active[op.id] = op
+            heapq.heappush(heap, (free_at, op.id))
     while heap and len(result) < len(waiting):
         free_at, op_id = heapq.heappop(heap)
         op = active[op_id]
@@ -182,7 +172,8 @@ def estimate_all(
                 heapq.heappush(heap, (later, op_id))
             continue
         result[ticket.id] = Position(ahead=len(result), minutes=_ceil_minutes(free_at - now))
-        heapq.heappush(heap, (free_at + duration(ticket.service), op_id))
+        held = durations.occupation(ticket.service, op_id, free_at)
+        heapq.heappush(heap, (free_at + held, op_id))
     if len(result) < len(waiting):
         _count_unserved(waiting, rules, now, result)
     return result
@@ -201,13 +192,6 @@ def _count_unserved(
         seen_per_service[ticket.service] = before + 1
         if ticket.id not in result:
             result[ticket.id] = Position(ahead=before, minutes=None)
-
-
-def _minutes_for(
-    service: str, expected: Mapping[str, float], rules: Mapping[str, ServiceRule]
-) -> float:
-    rule = rules.get(service)
-    return expected.get(service, rule.expected_minutes if rule else 15.0)
 
 
 def _ceil_minutes(delta: timedelta) -> int:

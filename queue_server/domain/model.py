@@ -150,6 +150,8 @@ class Operator:
     current_ticket: int | None = None
     current_service: str | None = None
     busy_since: datetime | None = None
+    # The status of the desk's ticket (called or serving): the estimate's remaining time differs.
+    current_status: TicketStatus | None = None
 
 
 APPOINTMENT_EARLY = timedelta(minutes=5)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from queue_protocol.events import EventType
 from queue_protocol.payloads import PAYLOADS, Payload
 from queue_server.domain import errors
+from queue_server.domain.durations import Durations
 from queue_server.domain.estimate import Position, estimate_all, expected_minutes
 from queue_server.domain.model import ServiceRule, Ticket
 from queue_server.notify.channels import NoticeChannels
@@ -76,10 +77,14 @@ class Tx:
             for sid, s in self.services.items()
         }
 
+    def durations(self) -> Durations:
+        """The duration model of the estimate, learned from the office's recent steps."""
+        return self.repo.duration_model(self.office.id, self.rules)
+
     def positions(self) -> tuple[list[Ticket], dict[int, Position]]:
         """Every waiting ticket and its position, as the state stands now in this transaction."""
         waiting = self.repo.waiting(self.office.id)
         operators = self.repo.operators(self.office.id)
-        positions = estimate_all(waiting, operators, self.rules, self.expected(), self.now)
+        positions = estimate_all(waiting, operators, self.rules, self.durations(), self.now)
         self.known_positions = (waiting, positions)
         return waiting, positions

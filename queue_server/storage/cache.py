@@ -19,13 +19,26 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from queue_server.domain.model import Operator, OperatorState, Ticket, TicketStatus
+from queue_server.domain.durations import (
+    HISTORY_STEPS,
+    LearnedDurations,
+    PauseRecord,
+    StepRecord,
+)
+from queue_server.domain.model import (
+    Operator,
+    OperatorState,
+    ServiceRule,
+    Ticket,
+    TicketStatus,
+)
 from queue_server.storage import tables as t
 from queue_server.storage.repository import (
     OperatorRow,
     Repository,
     ServiceRow,
     WorkplaceRow,
+    step_record,
     ticket_from_row,
 )
 
@@ -46,6 +59,10 @@ class OfficeCache:
     waiting: dict[int, Ticket] = field(default_factory=dict)
     at_desk: dict[int, Ticket] = field(default_factory=dict)
     durations: dict[str, list[float]] | None = None
+    # The duration model's inputs and the model built from them (None: load or build again).
+    steps: list[StepRecord] | None = None
+    pauses: list[PauseRecord] | None = None
+    duration_model: LearnedDurations | None = None
     # Set by every write through the cache in the current transaction: a failure after one means
     # the cached objects may no longer match the database.
     written: bool = False
@@ -130,6 +147,7 @@ class CachedRepository(Repository):
                     current_ticket=row.current_ticket,
                     current_service=current.service if current else None,
                     busy_since=row.busy_since,
+                    current_status=current.status if current else None,
                 )
             )
         return result
@@ -154,6 +172,18 @@ class CachedRepository(Repository):
         if cache.durations is None:
             cache.durations = super().recent_durations(office, [s.id for s in cache.services])
         return cache.durations
+
+    def duration_model(self, office: str, rules: Mapping[str, ServiceRule]) -> LearnedDurations:
+        if office != self.cache.office:
+            return super().duration_model(office, rules)
+        cache = self._ready()
+        if cache.duration_model is None:
+            if cache.steps is None:
+                cache.steps = super().step_history(office, [s.id for s in cache.services])
+            if cache.pauses is None:
+                cache.pauses = super().pause_history(office)
+            cache.duration_model = LearnedDurations.learn(cache.steps, rules, cache.pauses)
+        return cache.duration_model
 
     # -- writes (through to the database, then into the cache) ---------------------------------
 
@@ -185,6 +215,22 @@ class CachedRepository(Repository):
         super().update_open_step(ticket, **values)
         if "finished_at" in values:
             self.cache.durations = None  # a finished step changes the recent durations
+            self._learn_step(ticket)
+
+    def _learn_step(self, ticket: int) -> None:
+        """Add the ticket's step just finished to the cached history, instead of reloading it."""
+        cache = self.cache
+        cache.duration_model = None
+        if cache.steps is None:
+            return
+        if len(cache.steps) > 2 * HISTORY_STEPS * max(1, len(cache.services)):
+            cache.steps = None  # reloaded (and trimmed) on next use
+            return
+        row = self.conn.execute(
+            select(t.steps).where(t.steps.c.ticket == ticket).order_by(t.steps.c.id.desc()).limit(1)
+        ).first()
+        if row is not None and row.called_at is not None and row.finished_at is not None:
+            cache.steps.append(step_record(row))
 
     def append_events(
         self, office: str, items: Sequence[tuple[str, Mapping[str, Any]]], at: datetime
@@ -193,4 +239,7 @@ class CachedRepository(Repository):
         rows = super().append_events(office, items, at)
         if rows and office == self.cache.office:
             self.cache.seq = int(rows[-1]["seq"])
+            if any(kind == "operator.status" for kind, _ in items):
+                self.cache.pauses = None  # a pause began or ended
+                self.cache.duration_model = None
         return rows

@@ -9,6 +9,12 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, text, update
 
+from queue_server.domain.durations import (
+    HISTORY_STEPS,
+    LearnedDurations,
+    PauseRecord,
+    StepRecord,
+)
 from queue_server.domain.model import (
     Operator,
     OperatorState,
@@ -109,6 +115,36 @@ def _ticket_values(ticket: Ticket) -> dict[str, Any]:
     return values
 
 
+#: How far back in the event log the pause history looks.
+PAUSE_EVENTS = 5000
+
+
+def step_record(row: Any) -> StepRecord:
+    """A StepRecord from a `steps` row (or a row with its columns)."""
+    return StepRecord(
+        row.service, row.operator, row.called_at, row.started_at, row.finished_at, row.outcome
+    )
+
+
+def pauses_from_status_events(
+    items: Iterable[tuple[datetime, Mapping[str, Any]]],
+) -> list[PauseRecord]:
+    """Pauses from `operator.status` events (time, data) in log order."""
+    open_since: dict[str, datetime] = {}
+    result: list[PauseRecord] = []
+    for at, data in items:
+        operator, state = data.get("operator"), data.get("state")
+        if not isinstance(operator, str):
+            continue
+        started = open_since.pop(operator, None)
+        if started is not None:
+            result.append(PauseRecord(operator, started, at))
+        if state == OperatorState.PAUSED.value:
+            open_since[operator] = at
+    result.extend(PauseRecord(op, since) for op, since in open_since.items())
+    return result
+
+
 class Repository:
     """The queue tables seen from one connection (inside one office transaction)."""
 
@@ -193,7 +229,11 @@ class Repository:
             levels.setdefault(row.operator, {})[row.service] = row.level
         result = []
         rows = self.conn.execute(
-            select(t.operators, t.tickets.c.service.label("current_service"))
+            select(
+                t.operators,
+                t.tickets.c.service.label("current_service"),
+                t.tickets.c.status.label("current_status"),
+            )
             .outerjoin(t.tickets, t.tickets.c.id == t.operators.c.current_ticket)
             .where(t.operators.c.office == office, t.operators.c.active.is_(True))
             .order_by(t.operators.c.id)
@@ -208,6 +248,7 @@ class Repository:
                     current_ticket=r.current_ticket,
                     current_service=r.current_service,
                     busy_since=r.busy_since,
+                    current_status=TicketStatus(r.current_status) if r.current_status else None,
                 )
             )
         return result
@@ -374,6 +415,53 @@ class Repository:
                 (r.finished_at - r.started_at).total_seconds() / 60 for r in reversed(rows)
             ]
         return result
+
+    def step_history(
+        self, office: str, services: Iterable[str], limit: int = HISTORY_STEPS
+    ) -> list[StepRecord]:
+        """The last `limit` finished steps per service that reached a desk, for the duration
+        model (domain/durations.py); one indexed query per service."""
+        result: list[StepRecord] = []
+        s = t.steps.c
+        for service in services:
+            rows = self.conn.execute(
+                select(s.service, s.operator, s.called_at, s.started_at, s.finished_at, s.outcome)
+                .where(
+                    s.office == office,
+                    s.service == service,
+                    s.finished_at.is_not(None),
+                    s.called_at.is_not(None),
+                )
+                .order_by(s.finished_at.desc())
+                .limit(limit)
+            ).all()
+            result.extend(step_record(r) for r in reversed(rows))
+        return result
+
+    def duration_model(self, office: str, rules: Mapping[str, ServiceRule]) -> LearnedDurations:
+        """The office's learned duration model for the wait estimate (domain/durations.py)."""
+        return LearnedDurations.learn(
+            self.step_history(office, list(rules)), rules, self.pause_history(office)
+        )
+
+    def pause_history(self, office: str, last_events: int = PAUSE_EVENTS) -> list[PauseRecord]:
+        """The operators' pauses told by the office's last `last_events` events (the one still
+        going has no end): a bounded range of the events' primary key, whatever the log's size."""
+        seq = self.conn.execute(
+            select(t.offices.c.seq).where(t.offices.c.id == office)
+        ).scalar_one_or_none()
+        if seq is None:
+            return []
+        rows = self.conn.execute(
+            select(t.events.c.at, t.events.c.data)
+            .where(
+                t.events.c.office == office,
+                t.events.c.seq > seq - last_events,
+                t.events.c.type == "operator.status",
+            )
+            .order_by(t.events.c.seq)
+        )
+        return pauses_from_status_events((r.at, r.data) for r in rows)
 
     # -- events -------------------------------------------------------------------------------
 

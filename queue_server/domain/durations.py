@@ -1,0 +1,334 @@
+"""How long the wait estimate's replay expects each call to hold an operator (DESIGN.md §4).
+
+The replay in `estimate.py` asks a duration model two things: when each operator will be free to
+call again (`free_at`), and how long a call of a service will hold an operator (`occupation`).
+Two models answer them:
+
+- `FixedDurations`: one figure per service (the median of recent steps, else configured) and
+  only available operators — the estimator as it first shipped, kept as the reference.
+- `LearnedDurations`: learned from the finished steps the repository hands in
+  (`StepRecord`s): what a CALL costs, not only a service — a called visitor who does not come
+  frees the desk after a short wait, a returned or transferred one after a short talk, so the
+  per-call figure is a robust mean over all outcomes; an operator's speed and the hour of the day
+  as factors shrunk toward 1 when their data is thin; a service with few steps shrunk toward its
+  configured figure; the ticket at the desk gets its expected REMAINING time given how long it
+  has already taken (a long service is likely to go on, not to end this instant); a paused
+  operator is expected back after a typical pause, also learned.
+
+Why a robust MEAN and not the median: the replay adds up the durations of everyone ahead, and a
+sum of many right-skewed (log-normal) durations is close to their count times their mean, which
+is well above the count times their median. A winsorized mean keeps one forgotten "finish"
+button from wrecking it.
+
+Pure: no I/O, no clock; everything comes in as arguments.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from queue_server.domain.model import Operator, OperatorState, ServiceRule, TicketStatus
+
+#: Steps per service the model learns from (the most recent ones).
+HISTORY_STEPS = 200
+#: Pseudo-counts of the shrinkage: how many steps of its own a figure needs to count as much as
+#: the figure it is shrunk toward.
+SERVICE_PRIOR_STEPS = 3.0
+OPERATOR_PRIOR_STEPS = 8.0
+HOUR_PRIOR_STEPS = 25.0
+#: A pause with no history behind it is expected to last this long.
+DEFAULT_PAUSE_MINUTES = 15.0
+#: Outcomes of a step where an operator held a call (a cancelled step never reached a desk).
+_CALL_OUTCOMES = frozenset({"resolved", "follow_up", "transferred", "no_show", "returned"})
+_SERVED_OUTCOMES = frozenset({"resolved", "follow_up", "transferred"})
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One finished service step as the model needs it (minutes are derived, not stored)."""
+
+    service: str
+    operator: str | None
+    called_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime
+    outcome: str
+
+
+@dataclass(frozen=True)
+class PauseRecord:
+    """One pause of an operator: when it began and, once over, when it ended."""
+
+    operator: str
+    started_at: datetime
+    ended_at: datetime | None = None
+
+
+class Durations(Protocol):
+    """What the replay needs to know of durations."""
+
+    def free_at(self, op: Operator, now: datetime) -> datetime | None:
+        """When `op` can call the next ticket; None when `op` is not expected to call today."""
+        ...
+
+    def occupation(self, service: str, operator: str, at: datetime) -> timedelta:
+        """How long a call of `service` made by `operator` at `at` holds the operator."""
+        ...
+
+
+def expected_minutes(recent: Sequence[float], configured: float, last: int = 20) -> float:
+    """A robust figure for a service: the median of its last `last` finished steps, else
+    configured."""
+    sample = [m for m in recent[-last:] if m >= 0]
+    return statistics.median(sample) if sample else configured
+
+
+class FixedDurations:
+    """One figure per service; only available operators; the desk's ticket ends at
+    busy_since + figure (the first estimator of DESIGN.md §4, kept as the reference)."""
+
+    def __init__(self, expected: Mapping[str, float], rules: Mapping[str, ServiceRule]) -> None:
+        self._expected = expected
+        self._rules = rules
+        self._cache: dict[str, timedelta] = {}
+
+    def minutes(self, service: str) -> timedelta:
+        found = self._cache.get(service)
+        if found is None:
+            rule = self._rules.get(service)
+            figure = self._expected.get(service, rule.expected_minutes if rule else 15.0)
+            found = self._cache[service] = timedelta(minutes=figure)
+        return found
+
+    def free_at(self, op: Operator, now: datetime) -> datetime | None:
+        if op.state is not OperatorState.AVAILABLE or not op.levels:
+            return None
+        if op.current_service is not None and op.busy_since is not None:
+            left = self.minutes(op.current_service) - (now - op.busy_since)
+            return now + max(timedelta(0), left)
+        return now
+
+    def occupation(self, service: str, operator: str, at: datetime) -> timedelta:
+        return self.minutes(service)
+
+
+def winsorized_mean(values: Sequence[float], share: float = 0.05) -> float:
+    """The mean after pulling the lowest and highest `share` of values in to their neighbours."""
+    if not values:
+        raise ValueError("no values")
+    ordered = sorted(values)
+    n = len(ordered)
+    cut = int(n * share)
+    if cut:
+        low, high = ordered[cut], ordered[n - 1 - cut]
+        ordered = [min(max(v, low), high) for v in ordered]
+    return sum(ordered) / n
+
+
+def shrink(own_total: float, own_count: int, prior: float, prior_count: float) -> float:
+    """A figure from `own_count` values summing to `own_total`, shrunk toward `prior` as if it
+    had been seen `prior_count` times as well."""
+    return (own_total + prior * prior_count) / (own_count + prior_count)
+
+
+def _robust(sample: Sequence[float], configured: float) -> float:
+    """A service's figure: the winsorized mean of its sample shrunk toward the configured one."""
+    if not sample:
+        return configured
+    n = len(sample)
+    return shrink(winsorized_mean(sample) * n, n, configured, SERVICE_PRIOR_STEPS)
+
+
+def _minutes(start: datetime, end: datetime) -> float:
+    return (end - start).total_seconds() / 60
+
+
+def _clip_ratio(value: float) -> float:
+    return min(max(value, 0.2), 5.0)
+
+
+@dataclass
+class _ServiceFigures:
+    call: float  # minutes a call holds an operator (all outcomes)
+    served: float  # minutes from start to finish of a served visitor
+    call_sample: list[float] = field(default_factory=list)
+    served_sample: list[float] = field(default_factory=list)
+
+
+class LearnedDurations:
+    """Durations learned from recent steps (see the module docstring); build with `learn`."""
+
+    def __init__(
+        self,
+        services: dict[str, _ServiceFigures],
+        operator_factor: dict[str, float],
+        hour_factor: dict[tuple[str, int], float],
+        pause_minutes: float,
+        paused_since: dict[str, datetime],
+        rules: Mapping[str, ServiceRule],
+    ) -> None:
+        self._services = services
+        self._operator_factor = operator_factor
+        self._hour_factor = hour_factor
+        self._pause_minutes = pause_minutes
+        self._paused_since = paused_since
+        self._rules = rules
+        self._memo: dict[tuple[str, str, int], timedelta] = {}
+
+    @classmethod
+    def learn(
+        cls,
+        steps: Iterable[StepRecord],
+        rules: Mapping[str, ServiceRule],
+        pauses: Iterable[PauseRecord] = (),
+    ) -> LearnedDurations:
+        """The model of an office from its recent finished steps and pauses.
+
+        Steps of services not in `rules`, without a call time, or of a cancelled outcome are
+        ignored; a service without steps falls back to its configured figure.
+        """
+        per_service: dict[str, list[StepRecord]] = {}
+        for step in steps:
+            if (
+                step.service in rules
+                and step.called_at is not None
+                and step.outcome in _CALL_OUTCOMES
+                and step.finished_at >= step.called_at
+            ):
+                per_service.setdefault(step.service, []).append(step)
+        figures: dict[str, _ServiceFigures] = {}
+        for sid, rule in rules.items():
+            records = sorted(per_service.get(sid, []), key=lambda s: s.finished_at)[-HISTORY_STEPS:]
+            calls = [_minutes(s.called_at, s.finished_at) for s in records if s.called_at]
+            served = [
+                _minutes(s.started_at, s.finished_at)
+                for s in records
+                if s.started_at is not None and s.outcome in _SERVED_OUTCOMES
+            ]
+            configured = rule.expected_minutes
+            call = _robust(calls, configured)
+            serve = _robust(served, configured)
+            figures[sid] = _ServiceFigures(call, serve, calls, served)
+            per_service[sid] = records
+        op_sum: dict[str, float] = {}
+        op_n: dict[str, int] = {}
+        hour_sum: dict[tuple[str, int], float] = {}
+        hour_n: dict[tuple[str, int], int] = {}
+        for sid, records in per_service.items():
+            if sid not in figures:
+                continue
+            base = figures[sid].call
+            if base <= 0:
+                continue
+            for s in records:
+                assert s.called_at is not None
+                ratio = _clip_ratio(_minutes(s.called_at, s.finished_at) / base)
+                if s.operator is not None:
+                    op_sum[s.operator] = op_sum.get(s.operator, 0.0) + ratio
+                    op_n[s.operator] = op_n.get(s.operator, 0) + 1
+        operator_factor = {
+            op: shrink(op_sum[op], op_n[op], 1.0, OPERATOR_PRIOR_STEPS) for op in op_sum
+        }
+        # The hour factor is what is left of a step's ratio once its operator's speed is known.
+        for sid, records in per_service.items():
+            base = figures[sid].call if sid in figures else 0.0
+            if base <= 0:
+                continue
+            for s in records:
+                assert s.called_at is not None
+                ratio = _clip_ratio(_minutes(s.called_at, s.finished_at) / base)
+                if s.operator is not None:
+                    ratio /= operator_factor.get(s.operator, 1.0)
+                key = (sid, s.called_at.hour)
+                hour_sum[key] = hour_sum.get(key, 0.0) + ratio
+                hour_n[key] = hour_n.get(key, 0) + 1
+        hour_factor = {
+            key: shrink(hour_sum[key], hour_n[key], 1.0, HOUR_PRIOR_STEPS) for key in hour_sum
+        }
+        ended = [
+            _minutes(p.started_at, p.ended_at)
+            for p in pauses
+            if p.ended_at is not None and p.ended_at >= p.started_at
+        ]
+        pause_minutes = (
+            shrink(sum(ended), len(ended), DEFAULT_PAUSE_MINUTES, 2.0)
+            if ended
+            else DEFAULT_PAUSE_MINUTES
+        )
+        paused_since: dict[str, datetime] = {}
+        for p in pauses:
+            if p.ended_at is None:
+                previous = paused_since.get(p.operator)
+                if previous is None or p.started_at > previous:
+                    paused_since[p.operator] = p.started_at
+        return cls(figures, operator_factor, hour_factor, pause_minutes, paused_since, rules)
+
+    # -- what the replay asks ------------------------------------------------------------------
+
+    def factor(self, service: str, operator: str, hour: int) -> float:
+        """How much slower (>1) or faster than the service's figure this call is expected to be."""
+        return self._operator_factor.get(operator, 1.0) * self._hour_factor.get(
+            (service, hour), 1.0
+        )
+
+    def call_minutes(self, service: str) -> float:
+        figures = self._services.get(service)
+        if figures is not None:
+            return figures.call
+        rule = self._rules.get(service)
+        return rule.expected_minutes if rule else 15.0
+
+    def occupation(self, service: str, operator: str, at: datetime) -> timedelta:
+        key = (service, operator, at.hour)
+        found = self._memo.get(key)
+        if found is None:
+            minutes = self.call_minutes(service) * self.factor(service, operator, at.hour)
+            found = self._memo[key] = timedelta(minutes=minutes)
+        return found
+
+    def free_at(self, op: Operator, now: datetime) -> datetime | None:
+        if not op.levels or op.state is OperatorState.OFFLINE:
+            return None
+        at = now
+        if op.state is OperatorState.PAUSED:
+            since = self._paused_since.get(op.id, now)
+            at = now + timedelta(minutes=residual([self._pause_minutes], _minutes(since, now)))
+        if op.current_service is not None and op.busy_since is not None:
+            at = max(at, now + self.remaining(op, now))
+        return at
+
+    def remaining(self, op: Operator, now: datetime) -> timedelta:
+        """Expected time left of the ticket at `op`'s desk, given how long it has taken so far."""
+        service = op.current_service
+        assert service is not None and op.busy_since is not None
+        elapsed = _minutes(op.busy_since, now)
+        factor = self.factor(service, op.id, op.busy_since.hour)
+        figures = self._services.get(service)
+        serving = op.current_status is TicketStatus.SERVING
+        if figures is None:
+            typical = self.call_minutes(service) * factor
+            return timedelta(minutes=max(typical - elapsed, 0.2 * typical))
+        sample = figures.served_sample if serving else figures.call_sample
+        typical = figures.served if serving else figures.call
+        if not sample:
+            sample = [typical]
+        return timedelta(minutes=residual([m * factor for m in sample], elapsed))
+
+
+def residual(sample: Sequence[float], elapsed: float) -> float:
+    """Expected minutes left of something that has lasted `elapsed` minutes, its total drawn
+    from `sample`: the mean of (total - elapsed) over the totals beyond `elapsed`.
+
+    When fewer than three totals of the sample lie beyond `elapsed`, the figure is not trusted:
+    it is at least a fifth of the sample's mean (something overdue still takes a moment).
+    """
+    mean = sum(sample) / len(sample)
+    beyond = [m - elapsed for m in sample if m > elapsed]
+    floor = 0.2 * mean
+    if len(beyond) < 3:
+        return max(mean - elapsed, floor, sum(beyond) / len(beyond) if beyond else 0.0)
+    return max(sum(beyond) / len(beyond), 0.0)
