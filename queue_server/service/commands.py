@@ -137,6 +137,56 @@ class ReportDeviceAlert:
     message: str = ""
 
 
+@dataclass(frozen=True)
+class CheckIn:
+    """A booked visitor checks in by `code` (typed, or a scanned QR: the bare code or the
+    booking URL): a kiosk (`by_kiosk`) or an outside system's API client (`by_client`, its id)
+    asks; the answer is the ticket, as for IssueTicket."""
+
+    office: str
+    code: str
+    lang: str = "ru"
+    by_kiosk: bool = False
+    by_client: str | None = None
+
+
+@dataclass(frozen=True)
+class BookSlot:
+    """Book `service` at `slot_at` (online pre-booking); `source` is "web" or "api:<client>".
+
+    A contact (name, phone, e-mail) is kept only with `consent`; the answer carries the booking
+    code and, once, the private manage secret."""
+
+    office: str
+    service: str
+    slot_at: datetime
+    lang: str = "ru"
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    consent: bool = False
+    source: str = "web"
+
+
+@dataclass(frozen=True)
+class CancelBooking:
+    """Cancel the booking `code` of the office (its place in the slot is freed)."""
+
+    office: str
+    code: str
+    lang: str = "ru"
+
+
+@dataclass(frozen=True)
+class MoveBooking:
+    """Move the booking `code` to another free slot `slot_at` of its service (same code)."""
+
+    office: str
+    code: str
+    slot_at: datetime
+    lang: str = "ru"
+
+
 Command = (
     IssueTicket
     | CallNext
@@ -155,4 +205,8 @@ Command = (
     | CancelTicket
     | RateStep
     | ReportDeviceAlert
+    | BookSlot
+    | CancelBooking
+    | MoveBooking
+    | CheckIn
 )

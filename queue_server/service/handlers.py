@@ -6,7 +6,6 @@ and records the events; when it raises, the transaction rolls back and nothing c
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -28,10 +27,12 @@ from queue_server.domain.model import (
     TicketStatus,
     next_status,
 )
-from queue_server.domain.numbering import format_number, service_day
+from queue_server.domain.numbering import service_day
 from queue_server.domain.order import next_for
 from queue_server.service import commands as c
+from queue_server.service.checkin import check_in
 from queue_server.service.devices import report_device_alert
+from queue_server.service.issuing import issue_new
 from queue_server.service.ratings import rate_step, rating_requested
 from queue_server.service.tx import Tx
 from queue_server.service.views import ticket_payload, ticket_view
@@ -467,35 +468,9 @@ def issue_ticket(tx: Tx, cmd: c.IssueTicket) -> IssuedTicket:
             f"На сегодня талоны на услугу «{service.name.get('ru', service.id)}» закончились",
             f"No more tickets today for '{service.name.get('en') or service.id}'",
         )
-    counter = tx.repo.next_counter(tx.office.id, service.prefix, day)
-    ticket = Ticket(
-        id=0,
-        number=format_number(service.prefix, counter),
-        service=service.id,
-        ticket_class=TicketClass.PRIORITY if cmd.priority else TicketClass.WALK_IN,
-        status=TicketStatus.WAITING,
-        issued_at=tx.now,
-        due_at=tx.now,
-        lang=cmd.lang,
-        note=cmd.note or None,
-    )
-    token = secrets.token_urlsafe(12)
-    ticket.id = tx.repo.insert_ticket(tx.office.id, day, ticket, token)
-    tx.repo.open_step(tx.office.id, ticket.id, service.id, tx.now)
-    _, positions = tx.positions()
-    position = positions[ticket.id]
-    tx.emit(EventType.TICKET_ISSUED, ticket_payload(tx, ticket, p.TicketIssued))
-    tx.queue_touched = True
-    return IssuedTicket(
-        id=ticket.id,
-        number=ticket.number,
-        service=service.id,
-        status=ticket.status.value,
-        ahead=position.ahead,
-        estimate_minutes=position.minutes,
-        status_url=tx.status_url(token),
-        issued_at=tx.now,
-    )
+    ticket_class = TicketClass.PRIORITY if cmd.priority else TicketClass.WALK_IN
+    _, issued = issue_new(tx, service, ticket_class, cmd.lang, note=cmd.note or None)
+    return issued
 
 
 HANDLERS: dict[type, Callable[[Tx, Any], Any]] = {
@@ -516,4 +491,5 @@ HANDLERS: dict[type, Callable[[Tx, Any], Any]] = {
     c.CancelTicket: cancel_ticket,
     c.RateStep: rate_step,
     c.ReportDeviceAlert: report_device_alert,
+    c.CheckIn: check_in,
 }
