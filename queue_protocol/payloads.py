@@ -179,6 +179,8 @@ class BookingChanged(Payload):
     service: str
     slot: UtcTime | None = None
     ticket: int | None = None
+    # `booking.created` of a booking moved to `slot` from this earlier slot (None: a new one).
+    moved_from: UtcTime | None = None
 
 
 class ConfigChanged(Payload):

@@ -30,6 +30,7 @@ from queue_server.domain.model import (
 from queue_server.domain.numbering import service_day
 from queue_server.domain.order import next_for
 from queue_server.service import commands as c
+from queue_server.service.bookings import book_slot, cancel_booking, move_booking
 from queue_server.service.checkin import check_in
 from queue_server.service.devices import report_device_alert
 from queue_server.service.issuing import issue_new
@@ -492,4 +493,7 @@ HANDLERS: dict[type, Callable[[Tx, Any], Any]] = {
     c.RateStep: rate_step,
     c.ReportDeviceAlert: report_device_alert,
     c.CheckIn: check_in,
+    c.BookSlot: book_slot,
+    c.CancelBooking: cancel_booking,
+    c.MoveBooking: move_booking,
 }

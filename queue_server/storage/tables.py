@@ -104,6 +104,8 @@ services = Table(
     Column("kiosk", Boolean, nullable=False, default=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("position", Integer, nullable=False, default=0),
+    # The service's `booking:` section (schedule, slot length, capacity…); null: not bookable.
+    Column("booking", JSON, nullable=True),
 )
 
 workplaces = Table(

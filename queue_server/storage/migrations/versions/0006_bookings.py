@@ -63,9 +63,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.add_column(sa.Column('booking', sa.Integer(), nullable=True))
+    # A service's `booking:` section of the office file (null: the service is not bookable).
+    with op.batch_alter_table('services', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('booking', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('services', schema=None) as batch_op:
+        batch_op.drop_column('booking')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.drop_column('booking')
     op.drop_table('api_clients')
