@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -86,12 +87,55 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
+# Personal data (152-ФЗ) never reaches a log in clear: phones and e-mail addresses are masked.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<![\w+])(?:\+\d[\d ()-]{8,18}\d|[78]\d{10})(?!\w)")
+
+
+def mask_phone(phone: str) -> str:
+    """`+79161234512` -> `+7***12`: the country code and the last two digits only."""
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) < 4:
+        return "***"
+    head = "+" + digits[0] if phone.lstrip().startswith("+") else digits[0]
+    return f"{head}***{digits[-2:]}"
+
+
+def mask_email(email: str) -> str:
+    """`anna@example.ru` -> `a***@example.ru`: the first letter and the domain only."""
+    local, at, domain = email.partition("@")
+    if not at:
+        return "***"
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_personal(text: str) -> str:
+    """`text` with every e-mail address and phone number in it masked."""
+    text = _EMAIL.sub(lambda m: mask_email(m.group()), text)
+    return _PHONE.sub(lambda m: mask_phone(m.group()), text)
+
+
+class PersonalDataFilter(logging.Filter):
+    """Masks phones and e-mail addresses in a record's message, arguments and `extra` fields."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_personal(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        for key, value in context_of(record).items():
+            if isinstance(value, str):
+                setattr(record, key, mask_personal(value))
+        return True
+
+
 def configure_logging(level: int = logging.INFO, fmt: str = "text") -> None:
     """Send every record of the process to stderr, formatted as `fmt` ("text" or "json")."""
     if fmt not in ("text", "json"):
         raise ValueError(f"log format must be text or json, not {fmt!r}")
     handler = _StderrHandler()
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    handler.addFilter(PersonalDataFilter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

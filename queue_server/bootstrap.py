@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from queue_server.service.auth import Auth
 from queue_server.service.bus import Clock, QueueService, utc_now
 from queue_server.service.hub import EventHub
+from queue_server.service.outbox import Outbox
 from queue_server.service.queries import QueueQueries
 from queue_server.settings import ServerSettings
 from queue_server.storage.db import make_engine, migrate
@@ -28,6 +29,8 @@ class Container:
     # Commands of one office wait here, on the event loop, rather than as threads contending for
     # the office's lock and the GIL.
     office_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # Sends the notices outbox (e-mail, SMS, webhook); its task runs in the app's lifespan.
+    outbox: Outbox | None = None
 
     def office_lock(self, office: str) -> asyncio.Lock:
         return self.office_locks.setdefault(office, asyncio.Lock())
@@ -42,7 +45,12 @@ def build(
     engine = make_engine(settings.database_url)
     if run_migrations:
         migrate(engine)
-    service = QueueService(engine, lambda token: f"{settings.qr_url}/t/{token}", clock)
+    service = QueueService(
+        engine,
+        lambda token: f"{settings.qr_url}/t/{token}",
+        clock,
+        notices=settings.notice_channels(),
+    )
     return Container(
         settings=settings,
         engine=engine,
@@ -50,4 +58,5 @@ def build(
         queries=QueueQueries(engine, clock),
         auth=Auth(engine, service, clock),
         hub=EventHub(encode_row),
+        outbox=Outbox(engine, settings.notice_senders(), clock),
     )

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from queue_server.notify.settings import NoticeSettings
+
 SET_PUBLIC_URL = (
     "set OKNO_PUBLIC_URL (or --public-url) to the address visitors' phones open, "
     "e.g. https://okno.example.org"
@@ -23,7 +25,7 @@ class DatabaseSettings(BaseSettings):
     database_url: str = "sqlite:///var/okno.db"
 
 
-class ServerSettings(DatabaseSettings):
+class ServerSettings(NoticeSettings, DatabaseSettings):
     """A server process's settings: validated once at start, never changed afterwards.
 
     Unsafe values are refused, not guessed around: a production server needs the public URL

@@ -36,6 +36,10 @@ def create_app(container: Container) -> FastAPI:
         await catch_up(container)  # the hub starts where each office's log stands
         gap_task = asyncio.create_task(fill_gaps_forever(container))
         housekeeping_task = asyncio.create_task(housekeep_forever(container))
+        outbox_task = None
+        if container.outbox is not None:
+            poll = container.settings.notice_poll_seconds
+            outbox_task = asyncio.create_task(container.outbox.run_forever(poll))
         relay_task = None
         if container.engine.dialect.name == "postgresql":
             relay = PgEventRelay(container.settings.database_url, container.hub, container.queries)
@@ -43,7 +47,7 @@ def create_app(container: Container) -> FastAPI:
         try:
             yield
         finally:
-            for task in (gap_task, housekeeping_task, relay_task):
+            for task in (gap_task, housekeeping_task, relay_task, outbox_task):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

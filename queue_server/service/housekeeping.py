@@ -1,8 +1,9 @@
 """Housekeeping on a schedule: the domain's Housekeep command, run for every office once a minute.
 
 Yesterday's leftover tickets are closed (day.reset) and operators whose sessions all expired go
-offline, out of the wait estimates. The server's lifespan starts `housekeep_forever`; the web
-layer has nothing else to do with it.
+offline, out of the wait estimates; tomorrow's booking reminders are queued and visitors' contacts
+are purged `purge_days` after the visit (`service.notices.notice_jobs`). The server's lifespan
+starts `housekeep_forever`; the web layer has nothing else to do with it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from queue_server.service.commands import Housekeep
+from queue_server.service.notices import notice_jobs
 
 if TYPE_CHECKING:
     from queue_server.bootstrap import Container
@@ -39,6 +41,16 @@ async def housekeep(container: Container) -> None:
                 executed = await asyncio.to_thread(container.service.execute, Housekeep(office))
             if executed.events:
                 container.hub.publish(office, executed.events)
+            settings, service = container.settings, container.service
+            async with container.office_lock(office):
+                await asyncio.to_thread(
+                    notice_jobs,
+                    container.engine,
+                    office,
+                    service.clock(),
+                    service.notices,
+                    settings.purge_days,
+                )
         except Exception:
             log.exception("housekeeping of office %s failed", office)
 

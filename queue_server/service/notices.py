@@ -8,12 +8,16 @@ job (`queue_server.service.outbox`): nothing here does I/O beyond the transactio
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, Protocol
+
+from sqlalchemy import Engine
 
 from queue_server.notify.channels import Channel, NoticeChannels, NoticeKind
 from queue_server.service.tx import Tx
 from queue_server.storage import notices as store
+from queue_server.storage.db import office_transaction
+from queue_server.storage.repository import Repository
 
 log = logging.getLogger("okno.notify")
 
@@ -138,3 +142,63 @@ def turn_near(tx: Tx) -> int:
         )
         queued += 1
     return queued
+
+
+# Reminders for tomorrow's visits are queued from this local hour on (not in the night).
+REMINDER_HOUR = 10
+
+
+def queue_reminders(tx: Tx) -> int:
+    """Queue the day-before reminder of each booking for tomorrow (office time), once each.
+
+    From `REMINDER_HOUR` local time on; a booking made today (it has just had its confirmation)
+    gets none. Returns how many bookings were reminded.
+    """
+    if not tx.notices.any:
+        return 0
+    local = tx.now.astimezone(tx.tz)
+    if local.hour < REMINDER_HOUR:
+        return 0
+    today = datetime.combine(local.date(), time(0), tzinfo=tx.tz)
+    tomorrow = today + timedelta(days=1)
+    day_after = today + timedelta(days=2)
+    conn = tx.repo.conn
+    rows = store.bookings_to_remind(
+        conn,
+        tx.office.id,
+        tomorrow.astimezone(UTC),
+        day_after.astimezone(UTC),
+        today.astimezone(UTC),
+    )
+    for booking in rows:
+        booking_notice(
+            tx, NoticeKind.REMINDER, booking, manage_url=store.manage_url_of(conn, booking.id)
+        )
+    return len(rows)
+
+
+def purge_personal_data(tx: Tx, purge_days: int) -> int:
+    """Erase visitors' contacts `purge_days` after their visit (152-ФЗ); returns bookings purged."""
+    cutoff = tx.now - timedelta(days=purge_days)
+    purged = store.purge_personal_data(tx.repo.conn, tx.office.id, cutoff, tx.now)
+    if purged:
+        log.info("personal data purged", extra={"office": tx.office.id, "bookings": purged})
+    return purged
+
+
+def notice_jobs(
+    engine: Engine,
+    office: str,
+    now: datetime,
+    channels: NoticeChannels,
+    purge_days: int,
+) -> tuple[int, int]:
+    """The periodic notice work of one office in one serialized office transaction: queue
+    tomorrow's reminders and purge old personal data. Returns (reminded, purged)."""
+    with office_transaction(engine, office) as conn:
+        repo = Repository(conn)
+        row = repo.office(office)
+        if row is None:
+            return 0, 0
+        tx = Tx(repo=repo, office=row, now=now, status_url=lambda token: token, notices=channels)
+        return queue_reminders(tx), purge_personal_data(tx, purge_days)

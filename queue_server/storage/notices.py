@@ -96,8 +96,10 @@ def has_notice(conn: Connection, booking: int, kind: NoticeKind) -> bool:
     return bool(conn.execute(query).scalar())
 
 
-def due_ids(conn: Connection, now: datetime, limit: int) -> list[int]:
-    """Pending notices due by `now`, oldest first, locked for this transaction.
+def due_ids(
+    conn: Connection, now: datetime, limit: int, channels: Sequence[str] | None = None
+) -> list[int]:
+    """Pending notices due by `now` (of `channels`), oldest first, locked for this transaction.
 
     On PostgreSQL the rows are locked `FOR UPDATE SKIP LOCKED`, so several server processes
     claim different rows; SQLite has one writer (the caller's BEGIN IMMEDIATE) anyway.
@@ -111,6 +113,8 @@ def due_ids(conn: Connection, now: datetime, limit: int) -> list[int]:
         .order_by(t.notices.c.next_attempt_at, t.notices.c.id)
         .limit(limit)
     )
+    if channels is not None:
+        query = query.where(t.notices.c.channel.in_(channels))
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return [row.id for row in conn.execute(query)]
@@ -226,3 +230,85 @@ def booked_waiting_unnotified(conn: Connection, office: str) -> list[BookedTicke
         )
     )
     return [BookedTicket(**row._mapping) for row in conn.execute(query)]
+
+
+@dataclass(frozen=True)
+class BookingContactRow:
+    """A booking with its contact, as reminders read it."""
+
+    id: int
+    service: str
+    slot_at: datetime
+    code: str
+    lang: str
+    name: str | None
+    phone: str | None
+    email: str | None
+
+
+def bookings_to_remind(
+    conn: Connection, office: str, start: datetime, end: datetime, made_before: datetime
+) -> list[BookingContactRow]:
+    """Booked (not cancelled or visited) bookings with slots in [start, end), made before
+    `made_before`, with a contact, and not reminded yet."""
+    b, n = t.bookings, t.notices
+    reminded = exists().where(and_(n.c.booking == b.c.id, n.c.kind == NoticeKind.REMINDER.value))
+    query = select(
+        b.c.id, b.c.service, b.c.slot_at, b.c.code, b.c.lang, b.c.name, b.c.phone, b.c.email
+    ).where(
+        b.c.office == office,
+        b.c.status == "booked",
+        b.c.slot_at >= start,
+        b.c.slot_at < end,
+        b.c.created_at < made_before,
+        (b.c.phone.is_not(None)) | (b.c.email.is_not(None)),
+        ~reminded,
+    )
+    return [BookingContactRow(**row._mapping) for row in conn.execute(query)]
+
+
+def manage_url_of(conn: Connection, booking: int) -> str | None:
+    """The manage link the booking's confirmation carried (only its hash is kept elsewhere)."""
+    rows = conn.execute(
+        select(t.notices.c.data).where(
+            t.notices.c.booking == booking,
+            t.notices.c.kind == NoticeKind.BOOKING_CONFIRMATION.value,
+        )
+    )
+    for (data,) in rows:
+        url = (data or {}).get("manage_url")
+        if url:
+            return str(url)
+    return None
+
+
+def purge_personal_data(
+    conn: Connection, office: str, visited_before: datetime, now: datetime
+) -> int:
+    """Erase the contact of `office`'s bookings whose slot was before `visited_before`, and the
+    recipient and personal fields of their notices; returns how many bookings were purged.
+
+    Nothing else changes: the booking rows themselves (status, times, service, code), tickets,
+    steps, ratings and events stay for the statistics.
+    """
+    b, n = t.bookings, t.notices
+    ids = [
+        row.id
+        for row in conn.execute(
+            select(b.c.id).where(
+                b.c.office == office, b.c.purged_at.is_(None), b.c.slot_at < visited_before
+            )
+        )
+    ]
+    if not ids:
+        return 0
+    conn.execute(
+        update(b).where(b.c.id.in_(ids)).values(name=None, phone=None, email=None, purged_at=now)
+    )
+    for row in conn.execute(select(n.c.id, n.c.data).where(n.c.booking.in_(ids))).all():
+        conn.execute(
+            update(n)
+            .where(n.c.id == row.id)
+            .values(recipient=None, data=strip_personal(dict(row.data or {})))
+        )
+    return len(ids)

@@ -305,6 +305,8 @@ notices = Table(
     Column("booking", Integer, nullable=True),
     Column("ticket", Integer, nullable=True),
     Index("ix_notices_status_next", "status", "next_attempt_at"),
+    # "was this booking already reminded / told its turn is near?"
+    Index("ix_notices_booking_kind", "booking", "kind"),
 )
 
 idempotency = Table(

@@ -39,8 +39,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_notices')),
     )
     op.create_index('ix_notices_status_next', 'notices', ['status', 'next_attempt_at'])
+    op.create_index('ix_notices_booking_kind', 'notices', ['booking', 'kind'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_notices_booking_kind', table_name='notices')
     op.drop_index('ix_notices_status_next', table_name='notices')
     op.drop_table('notices')
