@@ -224,6 +224,8 @@ class PublicTicket(_Response):
     workplace: str | None = None
     workplace_name: LocalizedText | None = None
     issued_at: datetime
+    # The booked slot of a ticket checked in for a booking, in the office's time zone.
+    slot_at: datetime | None = None
 
 
 class DeviceAlertRequest(_Request):

@@ -201,11 +201,13 @@ async def serve(container: Any, sock: socket.socket, port_file: Path | None = No
     import uvicorn
 
     from queue_server.api.app import create_app
+    from queue_server.api.status_live import end_streams_on_exit
     from queue_server.api.ws import direct_socket
 
     settings = container.settings
+    app = create_app(container)
     config = uvicorn.Config(
-        direct_socket(container, create_app(container)),
+        direct_socket(container, app),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
@@ -220,6 +222,9 @@ async def serve(container: Any, sock: socket.socket, port_file: Path | None = No
     )
     server = uvicorn.Server(config)
     task = asyncio.ensure_future(server.serve(sockets=[sock]))
+    # Live status pages are endless responses: end them when the server starts to stop.
+    streams = asyncio.ensure_future(end_streams_on_exit(server, app.state.status_feed))
+    task.add_done_callback(lambda _: streams.cancel())
     while not server.started:
         if task.done():
             return 1

@@ -48,6 +48,11 @@ class ServerSettings(NoticeSettings, DatabaseSettings):
     # Requests per minute and burst per client address: public status pages, and login attempts.
     public_rate_per_minute: float = Field(default=120, gt=0)
     public_rate_burst: int = Field(default=30, ge=1)
+    # Live status pages (GET /t/{token}/events) open at once, per client address and in all:
+    # past these a page is told 429/503 and polls instead. Phones behind one carrier's NAT
+    # share an address, hence the generous per-address figure.
+    status_streams_per_client: int = Field(default=50, ge=1)
+    status_streams_total: int = Field(default=5000, ge=1)
     login_rate_per_minute: float = Field(default=30, gt=0)
     login_rate_burst: int = Field(default=20, ge=1)
     # Request bodies over this many bytes are refused (413) before they are read.

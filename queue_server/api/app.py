@@ -14,6 +14,7 @@ from queue_server.api import devices, pages, problems, ratings, routes, ws
 from queue_server.api.app_events import catch_up, fill_gaps_forever
 from queue_server.api.bodylimit import BodyLimit
 from queue_server.api.ratelimit import LoginLockout, RateLimit
+from queue_server.api.status_live import install_status_feed, status_router
 from queue_server.bootstrap import Container
 from queue_server.service.housekeeping import housekeep_forever
 from queue_server.service.relay import PgEventRelay
@@ -62,6 +63,7 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     ws.watch_credentials(container)
+    install_status_feed(app, container)
     settings = container.settings
     app.state.public_limit = RateLimit(settings.public_rate_per_minute, settings.public_rate_burst)
     app.state.login_limit = RateLimit(settings.login_rate_per_minute, settings.login_rate_burst)
@@ -73,5 +75,6 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(ratings.router)
     app.include_router(devices.router)
     app.include_router(ws.router)
+    app.include_router(status_router)
     app.include_router(pages.router)
     return app

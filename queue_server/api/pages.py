@@ -1,13 +1,19 @@
-"""The public ticket-status page behind the QR code: `/t/{token}`, plain HTML, refreshes itself.
+"""The public ticket-status page behind the QR code: `/t/{token}`, HTML that follows the ticket.
 
-No JavaScript and no personal data: the visitor's phone shows the number, the state, people
-ahead and the estimate, in Russian or English (`?lang=en` or the browser's language). The HTML
-is in templates/ (Jinja2, autoescaped: a service or workplace name is text, never markup).
+No personal data: the visitor's phone shows the number, the state, people ahead and the
+estimate, where to go once called, and the booked time of a checked-in booking, in Russian or
+English (`?lang=en` or the browser's language). The HTML is in templates/ (Jinja2,
+autoescaped: a service or workplace name is text, never markup). While the ticket is not final,
+a small script (templates/status-live.js) keeps the card current from the live stream
+(`status_live.py`), falling back to polling; without JavaScript the page reloads itself.
 """
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -37,9 +43,12 @@ _TEXT = {
         "estimate": "Примерное ожидание",
         "minutes": "мин",
         "no_estimate": "Время ожидания сейчас оценить нельзя",
-        "go_to": "Пройдите",
+        "your_turn": "Ваша очередь",
+        "at": "Рабочее место",
+        "slot": "Запись на",
         "missing": "Талон не найден. Проверьте ссылку или QR-код.",
-        "refresh": "Страница обновляется сама",
+        "live": "Страница обновляется сама",
+        "final": "Талон больше не изменится",
         "other": "English",
     },
     "en": {
@@ -54,9 +63,12 @@ _TEXT = {
         "estimate": "Estimated wait",
         "minutes": "min",
         "no_estimate": "The wait cannot be estimated right now",
-        "go_to": "Please go to",
+        "your_turn": "Your turn",
+        "at": "Desk",
+        "slot": "Booked for",
         "missing": "Ticket not found. Check the link or the QR code.",
-        "refresh": "This page refreshes by itself",
+        "live": "This page updates by itself",
+        "final": "This ticket will not change any more",
         "other": "Русский",
     },
 }
@@ -87,23 +99,87 @@ def _notice(lang: str, state: str, message: str, refresh: int | None = None) -> 
     return page.render(lang=lang, title=title, refresh=refresh, state=state, message=message)
 
 
-def render_ticket(ticket: PublicTicket, lang: str) -> str:
-    """The status page of `ticket` in `lang`."""
+FINAL = frozenset({"done", "no_show", "cancelled"})
+SCRIPT_URL = "/assets/status-live.js"
+
+
+def in_sentence(name: str) -> str:
+    """A hall name as the end of a sentence: "Окно 3" -> "окно 3" ("Your turn: window 3").
+
+    Only a capitalised word is lowered: "ЗАГС 2" or "IT desk" stay as they are.
+    """
+    if len(name) > 1 and name[0].isupper() and name[1].islower():
+        return name[0].lower() + name[1:]
+    return name
+
+
+@dataclass(frozen=True)
+class Card:
+    """What a live page needs to show a ticket's state: the card's inner HTML, the sentence for
+    the screen reader's live region, and the window title."""
+
+    status: str
+    html: str
+    announce: str
+    title: str
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL
+
+
+def _values(ticket: PublicTicket, lang: str) -> dict[str, Any]:
     text = _TEXT[lang]
-    status = ticket.status.value
-    final = status in ("done", "no_show", "cancelled")
+    workplace = ticket.workplace_name.get(lang) if ticket.workplace_name else None
+    return {
+        "lang": lang,
+        "text": text,
+        "ticket": ticket,
+        "status": ticket.status.value,
+        "service": ticket.service_name.get(lang),
+        "workplace": workplace,
+        "turn": f"{text['your_turn']}: {in_sentence(workplace)}" if workplace else "",
+        "slot": ticket.slot_at.strftime("%H:%M") if ticket.slot_at else None,
+    }
+
+
+def render_card(ticket: PublicTicket, lang: str) -> Card:
+    """The card of `ticket` in `lang`, as a live page swaps it in."""
+    values = _values(ticket, lang)
+    status = values["status"]
+    text = _TEXT[lang]
+    if status == "called" and values["workplace"]:
+        announce = values["turn"]
+    elif status == "serving" and values["workplace"]:
+        announce = f"{text['serving']}: {values['workplace']}"
+    else:
+        announce = text[status]
+    title = f"{text['title']} {ticket.number}"
+    if status == "called" and values["workplace"]:
+        title = f"{values['turn']} · {ticket.number}"
+    html = _templates().get_template("ticket_card.html").render(**values)
+    return Card(status, html, announce, title)
+
+
+def render_ticket(ticket: PublicTicket, lang: str, token: str | None = None) -> str:
+    """The status page of `ticket` in `lang`; with its `token` the page follows it live."""
+    values = _values(ticket, lang)
+    final = values["status"] in FINAL
+    live = token is not None and not final
+    card = render_card(ticket, lang)
     return (
         _templates()
         .get_template("ticket.html")
         .render(
-            lang=lang,
-            title=f"{text['title']} {ticket.number}",
+            **values,
+            title=card.title,
+            announce=card.announce,
             refresh=None if final else REFRESH_SECONDS,
-            text=text,
-            ticket=ticket,
-            status=status,
-            service=ticket.service_name.get(lang),
-            workplace=ticket.workplace_name.get(lang) if ticket.workplace_name else None,
+            live=live,
+            final=final,
+            events_url=f"/t/{quote(token)}/events?lang={lang}" if live and token else "",
+            poll_url=f"/t/{quote(token)}?lang={lang}" if live and token else "",
+            script_url=SCRIPT_URL,
             other_lang="en" if lang == "ru" else "ru",
         )
     )
@@ -123,4 +199,4 @@ async def ticket_page(token: str, request: Request, container: ContainerDep) -> 
         ticket = await run_in_threadpool(container.queries.public_ticket, token)
     except NotFound:
         return HTMLResponse(_notice(lang, "cancelled", _TEXT[lang]["missing"]), 404)
-    return HTMLResponse(render_ticket(ticket, lang))
+    return HTMLResponse(render_ticket(ticket, lang, token))

@@ -10,6 +10,7 @@ estimates and waits move with the clock even when nothing happens.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,6 +41,8 @@ from queue_server.storage.repository import Repository
 
 #: How long a reading of an unchanged office is reused before its estimates are renewed.
 FRESH_FOR = timedelta(seconds=10)
+#: Tokens looked up in one query (well under any database's limit of bound parameters).
+TOKENS_PER_QUERY = 500
 
 
 @dataclass
@@ -170,34 +173,59 @@ class QueueQueries:
             return self._reading(self._tx(Repository(conn), office))
 
     def public_ticket(self, token: str) -> PublicTicket:
+        found = self.public_tickets([token])
+        if token not in found:
+            raise errors.NotFound("unknown_ticket", "Талон не найден", "No ticket with this link")
+        return found[token][1]
+
+    def public_tickets(self, tokens: Sequence[str]) -> dict[str, tuple[str, PublicTicket]]:
+        """token -> (office, public status) for each known token, from one snapshot.
+
+        Waiting tickets take their place and estimate from the office's shared reading, so a
+        hall of phones followed live costs one replay per office, not one per phone.
+        """
+        found: dict[str, tuple[str, PublicTicket]] = {}
         with read_transaction(self.engine) as conn:
             repo = Repository(conn)
-            row = repo.ticket_by_token(token)
-            if row is None:
-                raise errors.NotFound(
-                    "unknown_ticket", "Талон не найден", "No ticket with this link"
+            rows = []
+            for first in range(0, len(tokens), TOKENS_PER_QUERY):
+                rows += repo.tickets_by_tokens(tokens[first : first + TOKENS_PER_QUERY])
+            txs: dict[str, Tx] = {}
+            readings: dict[str, OfficeReading] = {}
+            for row in rows:
+                tx = txs.get(row.office)
+                if tx is None:
+                    tx = txs[row.office] = self._tx(repo, row.office)
+                service = tx.services.get(row.service)
+                ahead = minutes = None
+                if row.status == "waiting":
+                    if row.office not in readings:
+                        readings[row.office] = self._reading(tx)
+                    position = readings[row.office].positions.get(row.id)
+                    if position is not None:
+                        ahead, minutes = position.ahead, position.minutes
+                workplace = tx.workplaces.get(row.workplace) if row.workplace else None
+                slot_at = row.slot_at.astimezone(tx.tz) if row.slot_at and row.booking else None
+                found[row.public_token] = (
+                    row.office,
+                    PublicTicket(
+                        number=row.number,
+                        service=row.service,
+                        service_name=LocalizedText.model_validate(
+                            service.name if service else {"ru": row.service}
+                        ),
+                        status=row.status,
+                        ahead=ahead,
+                        estimate_minutes=minutes,
+                        workplace=row.workplace,
+                        workplace_name=LocalizedText.model_validate(workplace.name)
+                        if workplace
+                        else None,
+                        issued_at=row.issued_at,
+                        slot_at=slot_at,
+                    ),
                 )
-            tx = self._tx(repo, row.office)
-            service = tx.services.get(row.service)
-            ahead = minutes = None
-            if row.status == "waiting":
-                position = self._reading(tx).positions.get(row.id)
-                if position is not None:
-                    ahead, minutes = position.ahead, position.minutes
-            workplace = tx.workplaces.get(row.workplace) if row.workplace else None
-            return PublicTicket(
-                number=row.number,
-                service=row.service,
-                service_name=LocalizedText.model_validate(
-                    service.name if service else {"ru": row.service}
-                ),
-                status=row.status,
-                ahead=ahead,
-                estimate_minutes=minutes,
-                workplace=row.workplace,
-                workplace_name=LocalizedText.model_validate(workplace.name) if workplace else None,
-                issued_at=row.issued_at,
-            )
+        return found
 
     def snapshot(self, office: str) -> tuple[int, dict[str, Any]]:
         """(seq, data): the office's present state as of event `seq` (a `SnapshotData`)."""

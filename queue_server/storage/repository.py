@@ -306,6 +306,13 @@ class Repository:
     def ticket_by_token(self, token: str) -> Any:
         return self.conn.execute(select(t.tickets).where(t.tickets.c.public_token == token)).first()
 
+    def tickets_by_tokens(self, tokens: Sequence[str]) -> list[Any]:
+        """Rows of the tickets with these public tokens (unknown tokens have none)."""
+        if not tokens:
+            return []
+        query = select(t.tickets).where(t.tickets.c.public_token.in_(list(tokens)))
+        return list(self.conn.execute(query))
+
     def active_tickets(self, office: str) -> list[Any]:
         """Rows of tickets now called or being served, most recently called first."""
         return list(

@@ -33,7 +33,8 @@ def test_names_with_markup_are_escaped(status: TicketStatus, lang: str) -> None:
     html = render_ticket(_ticket(status), lang)
     assert "<script" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert html.count("&lt;script&gt;") == (4 if status == TicketStatus.CALLED else 3)
+    # number (title, card), service; once called also the workplace (title, banner, live region)
+    assert html.count("&lt;script&gt;") == (6 if status == TicketStatus.CALLED else 3)
 
 
 def test_the_page_keeps_its_frame() -> None:

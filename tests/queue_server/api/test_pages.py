@@ -34,12 +34,13 @@ async def test_waiting_ticket_page_in_russian(api: tuple[httpx.AsyncClient, Offi
 async def test_called_ticket_page_names_the_window_in_english(
     api: tuple[httpx.AsyncClient, Office],
 ) -> None:
-    """Once called, the page says where to go; `?lang=en` switches to English."""
+    """Once called, the page says "Your turn: window 1"; `?lang=en` switches to English."""
     client, _ = api
     token = await _issue(client)
     await client.post("/api/v1/desk/call-next", headers=await login(client, "alice"))
     html = (await client.get(f"/t/{token}?lang=en")).text
-    assert "You are being called" in html and "Window 1" in html and "Registration" in html
+    assert '<div class="state called turn">Your turn: window 1</div>' in html
+    assert "Registration" in html
     assert "Алиса" not in html and "alice" not in html
 
 
