@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     from operator_desk.cli import add_commands as add_desk_commands
     from queue_server.cli import add_commands as add_server_commands
     from queue_server.notify.cli import add_commands as add_notices_commands
+    from simulator.cli import add_commands as add_simulator_commands
 
     parser = argparse.ArgumentParser(prog="okno", description="Okno electronic queue")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_kiosk_commands(subparsers)
     add_desk_commands(subparsers)
     add_display_commands(subparsers)
+    add_simulator_commands(subparsers)
     add_notices_commands(subparsers)
     # The office file's device sections are the hardware's settings: let it check them.
     parser.set_defaults(check_device=check_device_sections)

@@ -12,6 +12,7 @@ from queue_server.service.bus import Clock, QueueService, utc_now
 from queue_server.service.hub import EventHub
 from queue_server.service.outbox import Outbox
 from queue_server.service.queries import QueueQueries
+from queue_server.service.simclock import SimulatedClock
 from queue_server.settings import ServerSettings
 from queue_server.storage.db import make_engine, migrate
 
@@ -31,6 +32,8 @@ class Container:
     office_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     # Sends the notices outbox (e-mail, SMS, webhook); its task runs in the app's lifespan.
     outbox: Outbox | None = None
+    # The settable clock of a simulation server (settings.simulation), which every part reads.
+    sim_clock: SimulatedClock | None = None
 
     def office_lock(self, office: str) -> asyncio.Lock:
         return self.office_locks.setdefault(office, asyncio.Lock())
@@ -39,8 +42,15 @@ class Container:
 def build(
     settings: ServerSettings, clock: Clock = utc_now, run_migrations: bool = True
 ) -> Container:
-    """Wire the real adapters for `settings`; migrates the database to the newest schema."""
+    """Wire the real adapters for `settings`; migrates the database to the newest schema.
+
+    A simulation server (settings.simulation) reads a SimulatedClock instead of `clock`.
+    """
     from queue_server.api.events import encode_row
+
+    sim_clock = SimulatedClock() if settings.simulation else None
+    if sim_clock is not None:
+        clock = sim_clock
 
     engine = make_engine(settings.database_url)
     if run_migrations:
@@ -59,4 +69,5 @@ def build(
         auth=Auth(engine, service, clock),
         hub=EventHub(encode_row),
         outbox=Outbox(engine, settings.notice_senders(), clock),
+        sim_clock=sim_clock,
     )

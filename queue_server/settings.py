@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
@@ -57,6 +58,12 @@ class ServerSettings(NoticeSettings, DatabaseSettings):
     login_rate_burst: int = Field(default=20, ge=1)
     # Request bodies over this many bytes are refused (413) before they are read.
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # A production server serves a real office; "test" is a throw-away one (a simulation's).
+    environment: Literal["production", "test"] = "production"
+    # The settable clock of `okno simulate` (POST /api/v1/sim/clock with the simulation token):
+    # refused on a production server, since it moves the office's time.
+    simulation: bool = False
+    simulation_token: str | None = Field(default=None, min_length=16)
 
     @field_validator("public_url")
     @classmethod
@@ -75,6 +82,26 @@ class ServerSettings(NoticeSettings, DatabaseSettings):
         if not 0 <= value <= 65535:
             raise ValueError("port must be 0…65535")
         return value
+
+    @model_validator(mode="after")
+    def _simulation_off_in_production(self) -> ServerSettings:
+        if not self.simulation:
+            return self
+        if self.environment == "production" and not self.demo:
+            raise ValueError(
+                "OKNO_SIMULATION=true (the settable simulation clock) is refused on a production "
+                "server (OKNO_ENVIRONMENT=production): it would move a real office's time. "
+                "Only a throw-away server may have it: OKNO_ENVIRONMENT=test (okno simulate "
+                "starts one itself) or the demo / Часы симуляции запрещены на рабочем сервере: "
+                "OKNO_SIMULATION=true допускается только при OKNO_ENVIRONMENT=test или в демо"
+            )
+        if self.simulation_token is None:
+            raise ValueError(
+                "OKNO_SIMULATION=true needs OKNO_SIMULATION_TOKEN (16 characters or more), the "
+                "bearer token that may move the clock / для часов симуляции нужен "
+                "OKNO_SIMULATION_TOKEN (не короче 16 символов)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _reachable_public_url(self) -> ServerSettings:

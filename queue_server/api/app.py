@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from queue_server import __version__
-from queue_server.api import devices, pages, problems, ratings, routes, ws
+from queue_server.api import devices, pages, problems, ratings, routes, simclock, ws
 from queue_server.api.app_events import catch_up, fill_gaps_forever
 from queue_server.api.bodylimit import BodyLimit
 from queue_server.api.ratelimit import LoginLockout, RateLimit
@@ -77,4 +77,5 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(ws.router)
     app.include_router(status_router)
     app.include_router(pages.router)
+    app.include_router(simclock.router)
     return app
