@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,8 +27,10 @@ from queue_protocol.enums import OperatorState
 from queue_protocol.events import EventType
 from queue_protocol.payloads import ConfigChanged, OperatorStatus
 from queue_server.domain.hours import parse_hours
+from queue_server.domain.slots import parse_schedule
 from queue_server.service.auth import hash_password, token_hash
 from queue_server.storage.accounts import Accounts
+from queue_server.storage.bookings import BookingStore
 from queue_server.storage.configuration import Configuration
 from queue_server.storage.repository import Repository
 
@@ -57,6 +59,43 @@ class CategoryConfig(_Strict):
     parent: str | None = None
 
 
+class ServiceBookingConfig(_Strict):
+    """A bookable service's `booking:` section: the weekly schedule of slots and their limits."""
+
+    schedule: dict[str, str | list[str]] = Field(
+        description='weekdays -> ranges, e.g. {"mon-fri": "09:00-13:00, 14:00-18:00"}'
+    )
+    slot_minutes: int = Field(default=30, ge=5, le=480)
+    capacity: int = Field(default=1, ge=1, le=100)
+    horizon_days: int = Field(default=30, ge=1, le=366)
+    lead_minutes: int = Field(default=60, ge=0, le=10080)
+    daily_limit: int | None = Field(default=None, ge=1)
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+        if not parse_schedule(value):
+            raise ValueError("the schedule opens on no day")
+        return value
+
+
+class CheckInConfig(_Strict):
+    """When a booked visitor may check in: from `early_minutes` before the slot to
+    `late_minutes` after it; later, `late_policy`."""
+
+    early_minutes: int = Field(default=30, ge=0, le=240)
+    late_minutes: int = Field(default=10, ge=0, le=240)
+    late_policy: Literal["walk_in", "refuse"] = "walk_in"
+
+
+class OfficeBookingConfig(_Strict):
+    """The office's `booking:` section: closed dates, the check-in window, the purge delay."""
+
+    holidays: list[date] = Field(default_factory=list)
+    check_in: CheckInConfig = Field(default_factory=CheckInConfig)
+    purge_days: int = Field(default=30, ge=1, le=3650)
+
+
 class ServiceConfig(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
     prefix: str = Field(min_length=1, max_length=2)
@@ -69,6 +108,7 @@ class ServiceConfig(_Strict):
     daily_limit: int | None = Field(default=None, ge=1)
     hours: dict[str, str] | None = None
     kiosk: bool = True
+    booking: ServiceBookingConfig | None = None
 
     @field_validator("hours")
     @classmethod
@@ -126,6 +166,7 @@ class OfficeConfig(_Strict):
     workplaces: list[WorkplaceConfig] = Field(default_factory=list)
     operators: list[OperatorConfig] = Field(default_factory=list)
     devices: list[DeviceConfig] = Field(default_factory=list)
+    booking: OfficeBookingConfig = Field(default_factory=OfficeBookingConfig)
 
     @field_validator("timezone")
     @classmethod
@@ -180,6 +221,17 @@ DeviceCheck = Callable[
 ]
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: the schema parses them, so a bad date such as
+    2026-13-01 is reported with its line instead of crashing the YAML constructor."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_config(path: Path, check_device: DeviceCheck | None = None) -> OfficeConfig:
     """Parse and validate `path`; raises ConfigError naming the file and line of the fault."""
     try:
@@ -193,8 +245,8 @@ def parse_config(
     text: str, name: str = "<config>", check_device: DeviceCheck | None = None
 ) -> OfficeConfig:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader: no arbitrary objects
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -289,10 +341,14 @@ def apply_config(engine: Engine, config: OfficeConfig) -> dict[str, int]:
                     "daily_limit": service.daily_limit,
                     "hours": service.hours,
                     "kiosk": service.kiosk,
+                    "booking": (
+                        service.booking.model_dump(mode="json") if service.booking else None
+                    ),
                 }
                 for service in config.services
             ],
         )
+        BookingStore(conn).store_office_settings(config.id, config.booking.model_dump(mode="json"))
         store.upsert_workplaces(
             config.id,
             [{"id": w.id, "name": w.name.model_dump(), "kind": w.kind} for w in config.workplaces],
