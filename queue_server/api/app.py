@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from queue_server import __version__
-from queue_server.api import devices, pages, problems, ratings, routes, simclock, ws
+from queue_server.api import checkin, devices, pages, problems, ratings, routes, simclock, ws
 from queue_server.api.app_events import catch_up, fill_gaps_forever
 from queue_server.api.bodylimit import BodyLimit
 from queue_server.api.ratelimit import LoginLockout, RateLimit
@@ -68,12 +68,14 @@ def create_app(container: Container) -> FastAPI:
     app.state.public_limit = RateLimit(settings.public_rate_per_minute, settings.public_rate_burst)
     app.state.login_limit = RateLimit(settings.login_rate_per_minute, settings.login_rate_burst)
     app.state.login_lockout = LoginLockout()
+    app.state.check_in_guessing = checkin.CodeGuessing()
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(routes.router)
     app.include_router(routes.desk)
     app.include_router(ratings.router)
     app.include_router(devices.router)
+    app.include_router(checkin.router)
     app.include_router(ws.router)
     app.include_router(status_router)
     app.include_router(pages.router)

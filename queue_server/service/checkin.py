@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from queue_protocol.checkin import CheckedIn
 from queue_protocol.events import EventType
 from queue_protocol.models import IssuedTicket
 from queue_protocol.payloads import BookingChanged
@@ -32,7 +33,7 @@ from queue_server.storage.checkin import BookingRow, CheckInStore
 __all__ = ["check_in"]
 
 
-def check_in(tx: Tx, cmd: c.CheckIn) -> IssuedTicket:
+def check_in(tx: Tx, cmd: c.CheckIn) -> CheckedIn:
     """Issue the ticket of the booking `cmd.code` names, or refuse (CheckInRefused)."""
     store = CheckInStore(tx.repo.conn)
     ref = parse_code(cmd.code)
@@ -73,7 +74,9 @@ def check_in(tx: Tx, cmd: c.CheckIn) -> IssuedTicket:
             booking=str(booking.id), service=booking.service, slot=booking.slot_at, ticket=issued.id
         ),
     )
-    return issued
+    return CheckedIn(
+        **issued.model_dump(), booking=shown, slot_at=booking.slot_at, late=when is Timing.LATE
+    )
 
 
 def _late(

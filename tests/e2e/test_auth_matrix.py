@@ -47,6 +47,8 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
         {"kiosk", "display", "operator", "supervisor"}
     ),
     ("POST", "/api/v1/offices/{office}/tickets/{ticket}/cancel"): frozenset({"supervisor"}),
+    # A booked visitor checks in at the office's kiosk (or through an API client's token).
+    ("POST", "/api/v1/offices/{office}/check-in"): frozenset({"kiosk"}),
 }
 DESK_PREFIX = "/api/v1/desk"  # every desk route is for the operator signed in at a workplace
 KINDS = ("kiosk", "display", "rating", "operator", "supervisor")
