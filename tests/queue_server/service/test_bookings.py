@@ -14,7 +14,7 @@ from queue_server.domain.bookings import CODE_ALPHABET, secret_hash
 from queue_server.service import commands as c
 from queue_server.service.bookings import BookingQueries, add_api_client, api_client_for_token
 from queue_server.storage import tables as t
-from tests.helpers.booking_office import enable_booking
+from tests.helpers.bookable import enable_booking
 from tests.helpers.office import OFFICE, Office
 
 pytestmark = pytest.mark.integration
