@@ -58,6 +58,9 @@ class ServerSettings(NoticeSettings, DatabaseSettings):
     login_rate_burst: int = Field(default=20, ge=1)
     # Request bodies over this many bytes are refused (413) before they are read.
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Signs the booking pages' CSRF tokens and lookup cookie. Every process of one site needs
+    # the same value (a region behind a proxy); unset, each process draws a random one.
+    form_secret: str | None = Field(default=None, min_length=16)
     # A production server serves a real office; "test" is a throw-away one (a simulation's).
     environment: Literal["production", "test"] = "production"
     # The settable clock of `okno simulate` (POST /api/v1/sim/clock with the simulation token):

@@ -10,9 +10,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from queue_server import __version__
-from queue_server.api import checkin, devices, pages, problems, ratings, routes, simclock, ws
+from queue_server.api import (
+    booking,
+    checkin,
+    devices,
+    pages,
+    problems,
+    ratings,
+    routes,
+    simclock,
+    ws,
+)
 from queue_server.api.app_events import catch_up, fill_gaps_forever
 from queue_server.api.bodylimit import BodyLimit
+from queue_server.api.booking_pages import install as install_booking_pages
 from queue_server.api.ratelimit import LoginLockout, RateLimit
 from queue_server.api.status_live import install_status_feed, status_router
 from queue_server.bootstrap import Container
@@ -75,9 +86,11 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(routes.desk)
     app.include_router(ratings.router)
     app.include_router(devices.router)
+    app.include_router(booking.router)
     app.include_router(checkin.router)
     app.include_router(ws.router)
     app.include_router(status_router)
     app.include_router(pages.router)
-    app.include_router(simclock.router)
+    install_booking_pages(app, container, settings.form_secret)
+    simclock.install(app, container)
     return app
