@@ -1,4 +1,5 @@
-"""Server sub-commands of `okno`: server, demo, config apply, device add, operator add|passwd."""
+"""Server sub-commands of `okno`: server, demo, config apply, device add, operator add|passwd,
+api-client add."""
 
 from __future__ import annotations
 
@@ -75,6 +76,19 @@ def add_commands(subparsers: Any) -> None:
     passwd.add_argument("--password-stdin", action="store_true")
     _db_option(passwd)
     passwd.set_defaults(func=run_operator_passwd)
+
+    client = subparsers.add_parser(
+        "api-client", help="outside systems using the booking API (a regional portal)"
+    )
+    client_sub = client.add_subparsers(dest="client_command", required=True, metavar="ACTION")
+    client_add = client_sub.add_parser(
+        "add", help="register an outside system of an office and print its bearer token once"
+    )
+    client_add.add_argument("--office", required=True)
+    client_add.add_argument("--name", required=True, help='e.g. "Портал госуслуг региона"')
+    client_add.add_argument("--id", default=None, help="the client's id (default: generated)")
+    _db_option(client_add)
+    client_add.set_defaults(func=run_api_client_add)
 
 
 def _db_option(parser: argparse.ArgumentParser, default: str | None = None) -> None:
@@ -290,6 +304,25 @@ def run_device_add(args: argparse.Namespace) -> int:
     print(token)
     what = "added" if created else "given a new token (the old one no longer works)"
     print(f"device {args.id} ({args.kind}) {what}; this token is shown once", file=sys.stderr)
+    return 0
+
+
+def run_api_client_add(args: argparse.Namespace) -> int:
+    from queue_server.domain.errors import DomainError
+    from queue_server.service.bookings import add_api_client
+
+    try:
+        client, token = add_api_client(_migrated_engine(args), args.office, args.name, args.id)
+    except DomainError as exc:
+        return _fail(f"{exc.message('ru')} / {exc.message('en')}")
+    except ValueError as exc:
+        return _fail(str(exc))
+    print(token)
+    print(
+        f"API client {client} of office {args.office} added; this token is shown once "
+        "(clients send it as 'Authorization: Bearer <token>')",
+        file=sys.stderr,
+    )
     return 0
 
 

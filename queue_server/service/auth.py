@@ -20,6 +20,7 @@ from queue_server.service.bus import Clock, Executed, QueueService, utc_now
 from queue_server.service.commands import SignIn
 from queue_server.service.connections import Connection, Ending, OpenConnections
 from queue_server.storage.accounts import Accounts
+from queue_server.storage.bookings import BookingStore
 from queue_server.storage.db import read_transaction
 
 OPERATOR_TOKEN_TTL = timedelta(hours=12)
@@ -40,9 +41,9 @@ class Forbidden(DomainError):
 
 @dataclass(frozen=True)
 class Principal:
-    """An authenticated caller: an operator at a workplace, or a device."""
+    """An authenticated caller: an operator at a workplace, a device, or an API client."""
 
-    kind: str  # "operator" or the device kind
+    kind: str  # "operator", the device kind, or "api_client"
     id: str
     office: str
     roles: tuple[str, ...]
@@ -75,6 +76,9 @@ class LoginResult:
     name: str
     executed: Executed
 
+
+#: the principal kind of an outside system calling the booking API
+API_CLIENT = "api_client"
 
 KNOWN_TOKEN_SECONDS = 10.0
 DEVICE_SEEN_SECONDS = 60.0
@@ -238,6 +242,16 @@ class Auth:
                 )
                 return principal, session.expires_at
             device = accounts.device_by_token(digest)
+            client = BookingStore(conn).api_client_by_token(digest) if device is None else None
+        if client is not None:
+            # An outside system of one office calling the booking API (`okno api-client add`).
+            if not client.active:
+                raise AuthError(
+                    "unauthorized",
+                    "Доступ этой внешней системы отключён",
+                    "This API client was deactivated",
+                )
+            return Principal(API_CLIENT, client.id, client.office, (API_CLIENT,), None), None
         if device is None:
             raise AuthError("unauthorized", "Неизвестный ключ доступа", "Unknown access token")
         if not device.active:
