@@ -139,6 +139,7 @@ def _values(ticket: PublicTicket, lang: str) -> dict[str, Any]:
         "service": ticket.service_name.get(lang),
         "workplace": workplace,
         "turn": f"{text['your_turn']}: {in_sentence(workplace)}" if workplace else "",
+        "turn_where": in_sentence(workplace) if workplace else "",
         "slot": ticket.slot_at.strftime("%H:%M") if ticket.slot_at else None,
     }
 

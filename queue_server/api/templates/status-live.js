@@ -39,6 +39,10 @@
       }
     }
     if (update.final) {
+      var how = document.getElementById("how");
+      if (how && how.dataset.final) {
+        how.textContent = how.dataset.final;
+      }
       finished = true;
       stopStream();
       stopPolling();
