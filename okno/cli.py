@@ -58,8 +58,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kiosk_app.cli import with_demo_kiosk
         from operator_desk.cli import with_demo_desk
 
+        from simulator.cli import with_demo_simulation
+
         return with_demo_kiosk(
-            args, lambda a: with_demo_desk(a, lambda b: with_demo_display(b, args.func))
+            args,
+            lambda a: with_demo_desk(
+                a, lambda b: with_demo_display(b, lambda c: with_demo_simulation(c, args.func))
+            ),
         )
     result: int = args.func(args)
     return result

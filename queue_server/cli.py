@@ -28,6 +28,17 @@ def add_commands(subparsers: Any) -> None:
         "demo", help="the server on SQLite with the demo office, plus every client app"
     )
     _server_options(demo, default_db="var/demo.db")
+    demo.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="the simulated office day runs X times faster than real time (default 1)",
+    )
+    demo.add_argument(
+        "--no-simulation",
+        action="store_true",
+        help="no simulated visitors and operators: the office is quiet",
+    )
     demo.set_defaults(func=run_demo, demo=True)
 
     config = subparsers.add_parser("config", help="office configuration")
@@ -124,6 +135,9 @@ def _server_settings(args: argparse.Namespace) -> Any:
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = value
+    if getattr(args, "simulation_token", None):  # the demo at --speed X: a faster clock
+        overrides["simulation"] = True
+        overrides["simulation_token"] = args.simulation_token
     try:
         return ServerSettings(**overrides)
     except ValidationError as exc:

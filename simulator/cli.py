@@ -9,6 +9,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,18 @@ def add_commands(subparsers: Any) -> None:
     simulate.add_argument(
         "--out", type=Path, default=None, help=f"output folder (default {DEFAULT_OUT}/NAME-SEED)"
     )
+    simulate.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="LOGIN",
+        help="leave this operator of the scenario to a person (the demo leaves op1)",
+    )
+    simulate.add_argument(
+        "--repeat",
+        action="store_true",
+        help="with --speed: when the day ends, begin the next one (a living demo)",
+    )
     simulate.set_defaults(func=run_simulate)
 
 
@@ -68,18 +81,36 @@ def run_simulate(args: argparse.Namespace) -> int:
         scenario = load_scenario(args.scenario)
     except ScenarioError as exc:
         return _fail(str(exc))
-    out = args.out or DEFAULT_OUT / f"{scenario.name}-{args.seed}"
-    try:
-        figures, written = simulate(
-            scenario, args.seed, args.speed, args.server, args.sim_token, out
+    unknown = sorted(set(args.skip) - {p.login for p in scenario.spec.operators})
+    if unknown:
+        return _fail(
+            f"--skip {', '.join(unknown)}: в сценарии нет такого специалиста / "
+            "the scenario has no such operator"
         )
-    except SimulationError as exc:
-        return _fail(str(exc))
+    if args.repeat and args.speed is None:
+        return _fail("--repeat: только вместе с --speed / only with --speed")
+    out = args.out or DEFAULT_OUT / f"{scenario.name}-{args.seed}"
     from simulator.report import render_table
 
-    print(render_table(figures))
-    print("written: " + ", ".join(str(p) for p in written))
-    return 0
+    seed = args.seed
+    while True:
+        try:
+            figures, written = simulate(
+                scenario,
+                seed,
+                args.speed,
+                args.server,
+                args.sim_token,
+                out,
+                skip=frozenset(args.skip),
+            )
+        except SimulationError as exc:
+            return _fail(str(exc))
+        print(render_table(figures))
+        print("written: " + ", ".join(str(p) for p in written), flush=True)
+        if not args.repeat:
+            return 0
+        seed += 1  # the next day: other visitors
 
 
 def simulate(
@@ -89,8 +120,13 @@ def simulate(
     server_url: str | None,
     sim_token: str | None,
     out: Path | None,
+    skip: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any], list[Path]]:
-    """Run the day (own server unless `server_url`); the figures and the files written."""
+    """Run the day (own server unless `server_url`); the figures and the files written.
+
+    As fast as possible the day is the scenario's date; at a `speed` it begins at the server's
+    now (a living demo's office opens when it starts).
+    """
     from simulator.client import ServerClient, SimulationError
     from simulator.engine import Simulation
     from simulator.report import kpis, write_outputs
@@ -113,14 +149,28 @@ def simulate(
             )  # fmt: skip
         client = ServerClient(url, scenario.office.id, kiosk, token)
         try:
-            if speed is None and client.clock() is None:
+            server_now = client.clock()
+            if speed is None and server_now is None:
                 raise SimulationError(
                     f"{url} is not a simulation server (OKNO_SIMULATION is off), so its clock "
                     "cannot be moved: run with --speed 1 (real time), or leave out --server"
                 )
+            if speed is not None and server_now is None and speed != 1:
+                raise SimulationError(
+                    f"{url} is not a simulation server (OKNO_SIMULATION is off): it keeps the "
+                    f"real time, so only --speed 1 can run against it, not --speed {speed:g}"
+                )
+            origin = None if speed is None else server_now or datetime.now(UTC)
             with _progress(scenario) as progress:
                 day = Simulation(
-                    scenario, client, passwords, seed=seed, speed=speed, progress=progress
+                    scenario,
+                    client,
+                    passwords,
+                    seed=seed,
+                    speed=speed,
+                    origin=origin,
+                    skip=skip,
+                    progress=progress,
                 ).run()
         finally:
             client.close()
@@ -166,3 +216,75 @@ def _progress(scenario: Any) -> Iterator[Callable[[float], None] | None]:
             bar.update(task, completed=min(minute, day.end) - day.start, clock=hhmm(minute))
 
         yield update
+
+
+DEMO_SCENARIO = "employment-centre.yaml"
+DEMO_PERSON = "op1"  # the desk app's operator: a person, not the simulation
+
+
+def standard_scenario(name: str) -> Path:
+    """The path of a scenario shipped with the package."""
+    from importlib import resources
+
+    return Path(str(resources.files("simulator").joinpath("scenarios", name)))
+
+
+def with_demo_simulation(args: argparse.Namespace, run_server: Callable[..., int]) -> int:
+    """`okno demo`: the employment-centre day runs against the demo server in the background.
+
+    Real speed unless `--speed X` (the server then keeps a simulation clock running X times
+    faster); `--no-simulation` leaves the office quiet. op1 stays free for the desk app.
+    """
+    import secrets
+    import subprocess
+    import tempfile
+    import threading
+    import time
+
+    speed = float(getattr(args, "speed", 1.0) or 1.0)
+    if getattr(args, "no_simulation", False):
+        return run_server(args)
+    if not (math.isfinite(speed) and 0 < speed <= 10_000):
+        return _fail(
+            f"--speed {speed:g}: нужно число больше 0 и не больше 10000 / "
+            "give a number above 0 and at most 10000"
+        )
+    if args.port_file is None:
+        args.port_file = Path(tempfile.mkdtemp(prefix="okno-demo-")) / "port"
+    port_file: Path = args.port_file
+    env = dict(os.environ)
+    if speed != 1:
+        args.simulation_token = secrets.token_urlsafe(24)  # the server's clock runs faster
+        env["OKNO_SIMULATION_TOKEN"] = args.simulation_token
+    stop = threading.Event()
+    children: list[subprocess.Popen[bytes]] = []
+
+    def launch() -> None:
+        while not stop.is_set() and not (port_file.exists() and port_file.read_text()):
+            time.sleep(0.1)
+        if stop.is_set():
+            return
+        url = f"http://127.0.0.1:{port_file.read_text().strip()}"
+        Path("var").mkdir(exist_ok=True)
+        command = [
+            sys.executable, "-m", "okno.cli", "simulate",
+            "--scenario", str(standard_scenario(DEMO_SCENARIO)),
+            "--server", url, "--speed", f"{speed:g}", "--skip", DEMO_PERSON, "--repeat",
+            "--out", "var/demo-simulation",
+        ]  # fmt: skip
+        with Path("var/demo-simulation.log").open("ab") as log:
+            children.append(
+                subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+            )
+
+    threading.Thread(target=launch, name="okno-demo-simulation", daemon=True).start()
+    try:
+        return run_server(args)
+    finally:
+        stop.set()
+        for child in children:
+            child.terminate()
+            try:
+                child.wait(5)
+            except subprocess.TimeoutExpired:
+                child.kill()

@@ -29,6 +29,9 @@ class ServerClient:
         self.kiosk_token = kiosk_token
         self.sim_token = sim_token
         self.requests = 0
+        # As fast as possible, each request carries the simulated time it happens at: the
+        # server moves its clock there first (no extra round trip per event).
+        self.at: datetime | None = None
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             timeout=30.0,
@@ -42,7 +45,10 @@ class ServerClient:
         self, method: str, path: str, token: str | None, body: dict[str, Any] | None = None
     ) -> Any:
         self.requests += 1
-        headers = {"Authorization": f"Bearer {token}"} if token else None
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if self.at is not None and self.sim_token:
+            headers["X-Okno-Sim-Now"] = self.at.isoformat()
+            headers["X-Okno-Sim-Token"] = self.sim_token
         try:
             response = self._http.request(method, path, json=body, headers=headers)
         except httpx.HTTPError as exc:

@@ -32,6 +32,7 @@ log = logging.getLogger("okno.simulator")
 
 BREAK_REASON = "перерыв (симуляция)"
 APPOINTMENT_SLOT_MINUTES = 15
+LOOK_EVERY_MINUTES = 2.0
 
 
 @dataclass
@@ -214,7 +215,6 @@ class Simulation:
         self._heap: list[tuple[float, int, Callable[[], None]]] = []
         self._order = itertools.count()
         self.now = float(self.spec.day.start)
-        self._clock_at: float | None = None
         self.waiting: dict[str, int] = {s.id: 0 for s in scenario.office.services}
         self.by_ticket: dict[int, Visitor] = {}
         self.service_done: dict[str, tuple[int, float]] = {}  # count, total minutes
@@ -253,8 +253,12 @@ class Simulation:
             self.at(end, partial(self._shift_end, op))
         wall_start = time.monotonic()
         requests_before = self.client.requests
-        if self.speed is not None and self.client.clock() is not None:
-            self.client.set_clock(self.absolute(self.now), self.speed)
+        if self.speed is not None:
+            if self.client.clock() is not None:
+                self.client.set_clock(self.absolute(self.now), self.speed)
+            # Others may share the office (a person at a desk, the kiosk): look at the queue now
+            # and then, so that no visitor waits unseen by the simulated operators.
+            self.at(self.now + LOOK_EVERY_MINUTES, self._look)
         while self._heap and not self.should_stop():
             minute, _, action = heapq.heappop(self._heap)
             self._advance(minute, wall_start)
@@ -278,9 +282,7 @@ class Simulation:
     def _advance(self, minute: float, wall_start: float) -> None:
         self.now = max(self.now, minute)
         if self.speed is None:
-            if self._clock_at is None or self.now > self._clock_at:
-                self.client.set_clock(self.absolute(self.now))
-                self._clock_at = self.now
+            self.client.at = self.absolute(self.now)
         else:
             due = wall_start + (self.now - self.spec.day.start) * 60.0 / self.speed
             while (delay := due - time.monotonic()) > 0 and not self.should_stop():
@@ -340,6 +342,12 @@ class Simulation:
         op.token = self.client.login(op.login, op.password, op.workplace)
 
     def _shift_start(self, op: Operator) -> None:
+        if any(
+            o is not op and o.workplace == op.workplace and o.state != "off" for o in self.operators
+        ):
+            # the previous shift is still with a visitor at this window: take it a minute later
+            self.at(self.now + 1.0, partial(self._shift_start, op))
+            return
         self._login(op)
         op.state = "idle"
         op.idle_since = self.now
@@ -422,6 +430,14 @@ class Simulation:
         op.visitor = visitor
         op.busy_since = self.now
         self.at(self.now + self.spec.walk_minutes, lambda: self._at_desk(op, visitor))
+
+    def _look(self) -> None:
+        day_over = self.now >= max((op.shift[1] for op in self.operators), default=0)
+        if day_over and all(op.state == "off" for op in self.operators):
+            return
+        self._resync()
+        self._call_idle()
+        self.at(self.now + LOOK_EVERY_MINUTES, self._look)
 
     def _resync(self) -> None:
         """The server has nothing for an operator the simulation thought had visitors: recount."""

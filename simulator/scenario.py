@@ -328,7 +328,7 @@ def _check_against_office(spec: ScenarioFile, office: OfficeConfig) -> list[Prob
         service(("transfers", index, "from"), rule.from_service)
         service(("transfers", index, "to"), rule.to_service)
     seen: set[str] = set()
-    used_workplaces: set[str] = set()
+    used_workplaces: dict[str, list[tuple[int, int]]] = {}
     for index, plan in enumerate(spec.operators):
         loc = ("operators", index)
         if plan.login not in operators:
@@ -345,9 +345,16 @@ def _check_against_office(spec: ScenarioFile, office: OfficeConfig) -> list[Prob
         if plan.workplace is not None:
             if plan.workplace not in workplaces:
                 problems.append(((*loc, "workplace"), f"unknown workplace {plan.workplace!r}"))
-            if plan.workplace in used_workplaces:
-                problems.append(((*loc, "workplace"), f"workplace {plan.workplace!r} is taken"))
-            used_workplaces.add(plan.workplace)
+            shift = plan.shift or (day.start, day.end)
+            taken = used_workplaces.setdefault(plan.workplace, [])
+            if any(shift[0] < end and start < shift[1] for start, end in taken):
+                problems.append(
+                    (
+                        (*loc, "workplace"),
+                        f"workplace {plan.workplace!r} is another operator's in this shift",
+                    )
+                )
+            taken.append(shift)
         for key in plan.services or {}:
             service((*loc, "services", key), key)
         if plan.shift is not None and (plan.shift[0] < day.start or plan.shift[1] > day.end):
@@ -365,7 +372,7 @@ def _check_against_office(spec: ScenarioFile, office: OfficeConfig) -> list[Prob
                     ((*loc, "breaks", number), "the break is outside the operator's shift")
                 )
     without_workplace = [p for p in spec.operators if p.workplace is None]
-    if len(without_workplace) > len(workplaces - used_workplaces):
+    if len(without_workplace) > len(workplaces - set(used_workplaces)):
         problems.append(
             (("operators",), f"more operators than the office's {len(workplaces)} workplaces")
         )
