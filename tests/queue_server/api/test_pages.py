@@ -39,7 +39,7 @@ async def test_called_ticket_page_names_the_window_in_english(
     token = await _issue(client)
     await client.post("/api/v1/desk/call-next", headers=await login(client, "alice"))
     html = (await client.get(f"/t/{token}?lang=en")).text
-    assert '<div class="state called turn">Your turn: window 1</div>' in html
+    assert 'Your turn: <span class="turn-where">window 1</span></div>' in html
     assert "Registration" in html
     assert "Алиса" not in html and "alice" not in html
 

@@ -59,11 +59,13 @@ def _ticket(status: TicketStatus = TicketStatus.WAITING, **changes: Any) -> Publ
 def test_called_card_says_your_turn_and_where() -> None:
     """Called: the card, the live-region sentence and the title say "Ваша очередь: окно 3"."""
     card = render_card(_ticket(TicketStatus.CALLED), "ru")
-    assert '<div class="state called turn">Ваша очередь: окно 3</div>' in card.html
+    turn = 'Ваша очередь: <span class="turn-where">окно 3</span>'
+    assert f'<div class="state called turn">{turn}</div>' in card.html
     assert card.announce == "Ваша очередь: окно 3"
     assert card.title.startswith("Ваша очередь: окно 3")
     english = render_card(_ticket(TicketStatus.CALLED), "en")
-    assert english.announce == "Your turn: window 3" and "Your turn: window 3" in english.html
+    assert english.announce == "Your turn: window 3"
+    assert 'Your turn: <span class="turn-where">window 3</span>' in english.html
 
 
 def test_hall_names_are_lowered_only_when_capitalised() -> None:
@@ -250,7 +252,8 @@ async def test_stream_delivers_a_call_within_five_seconds(tmp_path: Path) -> Non
                 while update["status"] != "called":
                     update = await anext(events)
             assert update["announce"] == "Ваша очередь: окно 1"
-            assert "Ваша очередь: окно 1" in update["html"] and "alice" not in update["html"]
+            assert '<span class="turn-where">окно 1</span>' in update["html"]
+            assert "Алиса" not in update["html"] and "alice" not in update["html"]
 
 
 @pytest.mark.integration
