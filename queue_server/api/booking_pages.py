@@ -759,7 +759,8 @@ async def _manage(request: Request, holder: _Holder) -> Response:
     assert page.office is not None
     service = _booking_service(page, view)
     new = request.query_params.get("new") == "1"
-    banner = {"new": None, "moved": page.t["moved"], "cancelled": page.t["cancelled"]}
+    # The heading of a cancelled booking already says so: no banner repeating it.
+    banner = {"new": None, "moved": page.t["moved"], "cancelled": None}
     done = next((k for k in banner if request.query_params.get(k) == "1"), None)
     heading = page.t["booked"] if new else page.t["your_booking"]
     if view.status == "cancelled":
