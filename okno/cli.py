@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     from queue_server.cli import add_commands as add_server_commands
     from queue_server.notify.cli import add_commands as add_notices_commands
     from simulator.cli import add_commands as add_simulator_commands
+    from simulator.staffing import add_commands as add_staffing_commands
 
     parser = argparse.ArgumentParser(prog="okno", description="Okno electronic queue")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_desk_commands(subparsers)
     add_display_commands(subparsers)
     add_simulator_commands(subparsers)
+    add_staffing_commands(subparsers)
     add_notices_commands(subparsers)
     # The office file's device sections are the hardware's settings: let it check them.
     parser.set_defaults(check_device=check_device_sections)
