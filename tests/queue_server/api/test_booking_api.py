@@ -64,7 +64,7 @@ async def test_portal_lists_slots_books_looks_up_moves_and_cancels(
     code = booked.json()["code"]
     assert booked.json()["manage_secret"] and "phone" not in booked.json()
     with office.engine.connect() as conn:
-        assert conn.execute(select(t.bookings.c.source)).scalar().startswith("api:")
+        assert conn.execute(select(t.bookings.c.source)).scalar_one().startswith("api:")
     found = await client.get(f"{BASE}/bookings/{code.lower()}", headers=portal)
     assert found.status_code == 200 and found.json()["slot_local"] == "2026-03-11 09:00"
     assert "manage_secret" not in found.json()

@@ -68,7 +68,7 @@ def test_applying_stores_rules_holidays_and_the_check_in_window(tmp_path: Path) 
     with engine.connect() as conn:
         store = BookingStore(conn)
         rules = store.service_rules("test")
-        settings = conn.execute(select(t.offices.c.settings)).scalar()
+        settings = conn.execute(select(t.offices.c.settings)).scalar_one()
         holidays = store.office_settings("test").holidays
     assert set(rules) == {"reg"} and rules["reg"].capacity == 3 and rules["reg"].slot_minutes == 20
     assert [str(d) for d in holidays] == ["2026-03-12"]
