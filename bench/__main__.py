@@ -9,7 +9,15 @@ import traceback
 from collections.abc import Callable
 from datetime import datetime
 
-from bench import desk_click, issue_throughput, kiosk_tap, read_cost, ws_latency, ws_memory
+from bench import (
+    booking_pages,
+    desk_click,
+    issue_throughput,
+    kiosk_tap,
+    read_cost,
+    ws_latency,
+    ws_memory,
+)
 from bench._common import Figure, print_figures
 
 BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
@@ -19,6 +27,7 @@ BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
     ("WebSocket memory", ws_memory.run),
     ("kiosk tap", kiosk_tap.run),
     ("desk click", desk_click.run),
+    ("booking pages", booking_pages.run),
 ]
 
 
