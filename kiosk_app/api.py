@@ -1,5 +1,5 @@
-"""The kiosk's two calls that `ClientSession` does not have yet: booking check-in and the
-device alert (printer trouble for the dashboard)."""
+"""The kiosk's two calls that `ClientSession` does not have: booking check-in and the device
+alert (printer trouble for the dashboard)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import logging
 from urllib.parse import quote
 
 import httpx
+from pydantic import ValidationError
 
-from kiosk_app.state import CheckInResult, Notice
+from kiosk_app.state import CheckInRequest, CheckInResult, Notice
+from queue_protocol.checkin import CheckedIn
 from queue_protocol.client import problem_from_response
 from queue_protocol.errors import ConnectionLost, ProblemError
 
@@ -56,23 +58,31 @@ class KioskApi:
     async def close(self) -> None:
         await self._client.aclose()
 
-    async def check_in(self, code: str, lang: str) -> CheckInResult:
-        """Check a booking in by its code; raises ConnectionLost when the server is away."""
+    async def check_in(self, request: CheckInRequest) -> CheckInResult:
+        """Check a booking in by its code (or a scanned booking URL), asking in the visitor's
+        language with the request's idempotency key (a retry gets the same ticket, never a
+        second one); raises ConnectionLost when the server is away."""
         path = f"/offices/{quote(self._office, safe='')}/check-in"
+        headers = {"Accept-Language": request.lang, "Idempotency-Key": request.key}
         try:
-            response = await self._client.post(
-                path, json={"code": code}, headers={"Accept-Language": lang}
-            )
+            response = await self._client.post(path, json={"code": request.code}, headers=headers)
         except httpx.TransportError as exc:
             raise ConnectionLost(f"check-in: {exc!r}") from exc
         if response.is_success:
-            return CheckInResult(Notice.CHECK_IN_DONE)
+            try:
+                ticket = CheckedIn.model_validate_json(response.content)
+            except ValidationError as exc:
+                logger.error("the check-in answer was not understood: %s", exc)
+                return CheckInResult(Notice.NOT_UNDERSTOOD)
+            return CheckInResult(Notice.CHECK_IN_DONE, ticket=ticket)
         problem = problem_from_response(response)
-        logger.info("check-in refused: %s %s", problem.code, problem.detail)
-        if problem.status in {404, 501} and problem.code in _CHECK_IN_MISSING:
+        logger.info("check-in refused: %s", problem.code)
+        if problem.status == 501 or (problem.status == 404 and problem.code in _CHECK_IN_MISSING):
             return CheckInResult(Notice.CHECK_IN_UNAVAILABLE)
-        if problem.status in {400, 404, 422}:
+        if problem.status == 422 and problem.code != "idempotency_conflict":
             return CheckInResult(Notice.CHECK_IN_BAD_CODE, visitor_detail(problem))
+        if problem.status < 500:
+            return CheckInResult(Notice.CHECK_IN_REFUSED, visitor_detail(problem))
         return CheckInResult(Notice.FAILED, visitor_detail(problem))
 
     async def alert(self, kind: str, code: str, message: str, key: str | None = None) -> bool:

@@ -25,7 +25,14 @@ from PySide6.QtWidgets import QApplication
 from hardware.printer import PrinterError, TicketData, TicketPrinter
 from hardware.scanner import ScanDetector, Scanned, Typed
 from kiosk_app.api import KioskApi, visitor_detail
-from kiosk_app.state import IssueRequest, KioskFlow, Screen, build_menu, local_time
+from kiosk_app.state import (
+    CheckInRequest,
+    IssueRequest,
+    KioskFlow,
+    Screen,
+    build_menu,
+    local_time,
+)
 from kiosk_app.views import KioskView
 from kiosk_app.voice import KioskGuide
 from qt_common.i18n import Translations
@@ -291,6 +298,9 @@ class KioskController(QObject):
             request = self.flow.retry_request()
             if request is not None:
                 self.spawn(self.issue(request), "issue-retry")
+            checking = self.flow.retry_check_in()
+            if checking is not None:
+                self.spawn(self.check_in(checking), "check-in-retry")
         if connection in {ConnectionState.RECONNECTING, ConnectionState.REFUSED}:
             self.ready.set()  # the unavailable screen is what there is to see
         self.render(by_visitor=False)
@@ -330,7 +340,7 @@ class KioskController(QObject):
         code = self.flow.key(key)
         self.render()
         if code is not None:
-            self.spawn(self.check_in(code), "check-in")
+            self.start_check_in(code)
 
     def _on_back(self) -> None:
         self.flow.back()
@@ -395,11 +405,11 @@ class KioskController(QObject):
         self.flow.issued(request, ticket)
         self.view.qr_pixmap = None
         self.render()
-        await self.print(ticket, request)
+        await self.print(ticket, request.lang, request.key)
 
-    def ticket_data(self, ticket: IssuedTicket, request: IssueRequest) -> TicketData:
+    def ticket_data(self, ticket: IssuedTicket, visitor_lang: str) -> TicketData:
         """What the paper says, in the visitor's language."""
-        lang: Literal["ru", "en"] = "en" if request.lang == "en" else "ru"
+        lang: Literal["ru", "en"] = "en" if visitor_lang == "en" else "ru"
         service = self.flow.menu.services.get(ticket.service) if self.flow.menu else None
         footer = (
             "Thank you! Watch the display board for your call."
@@ -419,9 +429,10 @@ class KioskController(QObject):
             lang=lang,
         )
 
-    async def print(self, ticket: IssuedTicket, request: IssueRequest) -> None:
-        """Print in a worker thread; on failure show the ticket with its QR and alert."""
-        data = self.ticket_data(ticket, request)
+    async def print(self, ticket: IssuedTicket, lang: str, key: str) -> None:
+        """Print in a worker thread; on failure show the ticket with its QR and alert (`key`:
+        the request's idempotency key, from which the alert's is made)."""
+        data = self.ticket_data(ticket, lang)
         problem: PrinterError | None = None
         if self.printer is None:
             problem = PrinterError("Принтер не настроен.", "No printer is configured.")
@@ -438,22 +449,36 @@ class KioskController(QObject):
             self.flow.printed(False, problem.message_en)
             if self.printer is not None:
                 code = type(problem).__name__
-                alert = self.api.alert("printer", code, problem.message_en, f"{request.key}:alert")
+                alert = self.api.alert("printer", code, problem.message_en, f"{key}:alert")
                 self.spawn(alert, "alert")
         if self.flow.ticket is not None and self.flow.ticket.ticket.number == ticket.number:
             self.render()
 
     # -- booking check-in --------------------------------------------------------------------------
 
-    async def check_in(self, code: str) -> None:
+    def start_check_in(self, code: str) -> None:
+        """Send `code` (typed or scanned) unless a ticket or check-in is under way."""
+        request = self.flow.start_check_in(code)
+        self.render()
+        if request is not None:
+            self.spawn(self.check_in(request), "check-in")
+
+    async def check_in(self, request: CheckInRequest) -> None:
+        """Ask the server to check the booking in; print its ticket as a walk-in one."""
         try:
-            result = await self.api.check_in(code, self.flow.lang)
-        except ConnectionLost:
-            self.flow.set_connected(False)
+            result = await self.api.check_in(request)
+        except ConnectionLost as exc:
+            logger.warning("no answer to the check-in (will retry the same key): %s", exc)
+            self.flow.check_in_lost(request)
+            self.view.banner.set_state(ConnectionState.RECONNECTING)
             self.render()
             return
-        self.flow.checked_in(result)
+        self.flow.checked_in(request, result, self.office_zone)
         self.render()
+        if result.ticket is not None:
+            logger.info("checked in: ticket %s", result.ticket.number)
+            self.view.qr_pixmap = None
+            await self.print(result.ticket, request.lang, request.key)
 
     # -- the scanner (a keyboard wedge) ----------------------------------------------------------
 
@@ -485,7 +510,7 @@ class KioskController(QObject):
             code = self.flow.scanned(result.code)
             self.render()
             if code is not None:
-                self.spawn(self.check_in(code), "check-in")
+                self.start_check_in(code)
         else:
             self._take_typed(result)
 
@@ -498,7 +523,7 @@ class KioskController(QObject):
         code = self.flow.key("\n") if typed.enter else None
         self.render()
         if code is not None:
-            self.spawn(self.check_in(code), "check-in")
+            self.start_check_in(code)
 
     def _on_scan_poll(self) -> None:
         self._take_typed(self._detector.poll(self._monotonic()))

@@ -25,9 +25,13 @@ from kiosk_app.state import (
     Screen,
     ShownTicket,
 )
+from queue_protocol.checkin import CheckedIn
 from queue_protocol.models import IssuedTicket
 
-__all__ = ["SCREENS", "stage"]
+__all__ = ["SAMPLE_CODE", "SCREENS", "stage"]
+
+#: the booking code of the check-in screens (Latin, as every booking code, in either language)
+SAMPLE_CODE = "ACDE7K3P"
 
 logger = logging.getLogger("okno.kiosk")
 
@@ -82,6 +86,28 @@ def stage(flow: KioskFlow, screen: str, menu: Menu, ticket: IssuedTicket) -> Non
             else f"На сегодня талоны на услугу «{name}» закончились"
         )
         flow.show_notice(Notice.DAILY_LIMIT, detail)
+    elif screen == "check-in-done":
+        # A booking checked in 20 minutes early: its ticket, printed as a walk-in ticket is.
+        checked = CheckedIn(
+            **ticket.model_dump(), booking=SAMPLE_CODE, slot_at=ticket.issued_at, late=False
+        )
+        flow.ticket = ShownTicket(
+            ticket=checked,
+            service=service,
+            priority=False,
+            printed=True,
+            checked_in=True,
+            slot_local=datetime(2026, 3, 11, 10, 30),
+        )
+        flow.screen = Screen.TICKET
+    elif screen == "check-in-refused":
+        # The server's sentence for a booking come too early (`check_in_too_early`).
+        detail = (
+            f"Booking {SAMPLE_CODE} is at 11:00. Check-in opens at 10:30"
+            if flow.lang == "en"
+            else f"Запись {SAMPLE_CODE} — на 11:00. Отметиться можно с 10:30"
+        )
+        flow.show_notice(Notice.CHECK_IN_REFUSED, detail)
     elif screen == "check-in-unavailable":
         flow.show_notice(Notice.CHECK_IN_UNAVAILABLE)
     elif screen == "unavailable":
@@ -99,6 +125,8 @@ SCREENS = (
     "ticket",
     "ticket-not-printed",
     "check-in",
+    "check-in-done",
+    "check-in-refused",
     "check-in-unavailable",
     "daily-limit",
     "unavailable",

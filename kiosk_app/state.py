@@ -7,6 +7,7 @@ issued, a disabled service) is ignored, so a double tap never gives two tickets.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -15,10 +16,13 @@ from datetime import datetime, tzinfo
 from enum import StrEnum
 
 from kiosk_app.hours import next_opening
+from queue_protocol.checkin import CheckedIn
 from queue_protocol.models import IssuedTicket, LocalizedText, ServicesResponse
 
 __all__ = [
+    "CODE_LETTERS",
     "CODE_PATTERN",
+    "CheckInRequest",
     "CheckInResult",
     "IssueRequest",
     "KioskFlow",
@@ -199,6 +203,9 @@ class ShownTicket:
     priority: bool
     printed: bool | None = None
     printer_problem: str | None = None  # the printer's own message, when printing failed
+    checked_in: bool = False  # issued at a booking's check-in ("You are checked in")
+    late: bool = False  # checked in after the window: a walk-in ticket instead
+    slot_local: datetime | None = None  # the booked slot in the office's time (check-in)
 
 
 class Notice(StrEnum):
@@ -212,23 +219,49 @@ class Notice(StrEnum):
     CHECK_IN_UNAVAILABLE = "check_in_unavailable"
     CHECK_IN_BAD_CODE = "check_in_bad_code"
     CHECK_IN_DONE = "check_in_done"
+    CHECK_IN_REFUSED = "check_in_refused"  # a real booking that cannot be checked in now
+
+
+@dataclass(frozen=True)
+class CheckInRequest:
+    """A booking code (or scanned booking URL) to check in; `key` makes a retry safe."""
+
+    code: str
+    lang: str
+    key: str
+    asked_at: float
 
 
 @dataclass(frozen=True)
 class CheckInResult:
-    """What the server said about a booking code."""
+    """What the server said about a booking code: the ticket, or why not."""
 
     notice: Notice
     detail: str = ""
+    ticket: CheckedIn | None = None
 
 
 #: booking codes: 4 to 12 letters and digits (a scanner may add a prefix the server ignores)
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9]{4,12}$")
+#: the letters booking codes are made of (no look-alikes such as O, I, L): the keypad's letters
+CODE_LETTERS = "ACDEFHJKMNPRTUVWXY"
+#: the longest scanned text sent to the server (a booking URL)
+MAX_SCAN = 300
+_SEPARATORS = re.compile(r"[\s\-]+")
 
 
 def valid_code(code: str) -> bool:
     """Whether `code` looks like a booking code at all (checked before asking the server)."""
     return CODE_PATTERN.match(code) is not None
+
+
+def booking_url(text: str) -> bool:
+    """Whether a scanned `text` is a link (the booking's QR holds its URL): sent as it is."""
+    return (
+        text.startswith(("http://", "https://"))
+        and len(text) <= MAX_SCAN
+        and (text.isprintable() and " " not in text)
+    )
 
 
 class KioskFlow:
@@ -255,6 +288,7 @@ class KioskFlow:
         self.category: str | None = None
         self.priority = False
         self.pending: IssueRequest | None = None
+        self.checking: CheckInRequest | None = None  # a check-in waiting for the server
         self.ticket: ShownTicket | None = None
         self.notice: Notice | None = None
         # The server's own sentence for a refusal, in the visitor's language (the session asks
@@ -393,13 +427,7 @@ class KioskFlow:
         """The printer's verdict on the shown ticket."""
         if self.ticket is None:
             return
-        self.ticket = ShownTicket(
-            ticket=self.ticket.ticket,
-            service=self.ticket.service,
-            priority=self.ticket.priority,
-            printed=ok,
-            printer_problem=problem,
-        )
+        self.ticket = dataclasses.replace(self.ticket, printed=ok, printer_problem=problem)
         self.touch()  # the visitor needs the full time to read or photograph the ticket
 
     def issue_refused(self, request: IssueRequest, code: str, detail: str) -> Notice:
@@ -458,12 +486,17 @@ class KioskFlow:
         return None
 
     def scanned(self, raw: str) -> str | None:
-        """A scanner burst from any screen: the code to check, or None (with a notice) when
-        the burst is not a booking code."""
+        """A scanner burst from any screen: the code (or booking URL) to check, or None (with
+        a notice) when the burst is neither."""
         self.touch()
         if self.refused or self.screen in {Screen.ISSUING, Screen.UNAVAILABLE}:
             return None
-        code = raw.strip().upper()
+        text = raw.strip()
+        if booking_url(text):
+            self.code = ""
+            self.screen = Screen.CHECK_IN
+            return text
+        code = _SEPARATORS.sub("", text).upper()
         if not valid_code(code):
             self.show_notice(Notice.CHECK_IN_BAD_CODE)
             return None
@@ -471,8 +504,54 @@ class KioskFlow:
         self.screen = Screen.CHECK_IN
         return code
 
-    def checked_in(self, result: CheckInResult) -> None:
-        self.show_notice(result.notice, result.detail)
+    def start_check_in(self, code: str) -> CheckInRequest | None:
+        """Ask the server about `code` (from `key` or `scanned`): the request to send, or None
+        while another ticket or check-in is under way (a second tap never asks twice)."""
+        if self.pending is not None or self.checking is not None or self.refused:
+            return None
+        self.checking = CheckInRequest(code, self.lang, self._new_key(), self._clock())
+        self.screen = Screen.ISSUING
+        return self.checking
+
+    def retry_check_in(self) -> CheckInRequest | None:
+        """After the connection came back: the unanswered check-in to send again with the same
+        key (the server answers with the ticket it already issued, if it issued one)."""
+        if self.checking is None:
+            return None
+        if self._clock() - self.checking.asked_at > self.pending_retry_seconds:
+            self.checking = None  # the visitor has long gone; do not print for nobody
+            return None
+        self.screen = Screen.ISSUING
+        return self.checking
+
+    def check_in_lost(self, request: CheckInRequest) -> None:
+        """No answer from the server: keep the request for `retry_check_in` and say so."""
+        self.connected = False
+        self.screen = Screen.UNAVAILABLE
+
+    def checked_in(
+        self, request: CheckInRequest, result: CheckInResult, zone: tzinfo | None = None
+    ) -> None:
+        """The server's answer to `request`: the ticket (printing starts) or why not; `zone`
+        is the office's, for the booked time shown."""
+        if self.checking is None or self.checking.key != request.key:
+            return  # an answer to a check-in already given up
+        self.checking = None
+        if result.ticket is None:
+            self.show_notice(result.notice, result.detail)
+            return
+        ticket = result.ticket
+        service = self.menu.services.get(ticket.service) if self.menu is not None else None
+        self.ticket = ShownTicket(
+            ticket=ticket,
+            service=service,
+            priority=False,
+            checked_in=True,
+            late=ticket.late,
+            slot_local=local_time(ticket.slot_at, zone),
+        )
+        self.screen = Screen.TICKET
+        self.touch()
 
     # -- preferences ----------------------------------------------------------------------------
 

@@ -24,7 +24,15 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk_app.hours import DAYS
-from kiosk_app.state import KioskFlow, MenuCategory, MenuService, Notice, Reason, Screen
+from kiosk_app.state import (
+    CODE_LETTERS,
+    KioskFlow,
+    MenuCategory,
+    MenuService,
+    Notice,
+    Reason,
+    Screen,
+)
 from qt_common.widgets import ConnectionBanner, Keypad, set_role
 from queue_protocol.models import LocalizedText
 
@@ -323,7 +331,10 @@ class KioskView(QWidget):
         )
         box.setSpacing(24)
         left = QVBoxLayout()
-        left.addWidget(_label(self.tr("Your ticket number"), "title"))
+        if shown.checked_in:
+            left.addWidget(_label(self.tr("You are checked in. Your ticket:"), "title"))
+        else:
+            left.addWidget(_label(self.tr("Your ticket number"), "title"))
         number = _label(ticket.number, "number", wrap=False)
         number.setObjectName("ticket-number")
         number.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -332,6 +343,17 @@ class KioskView(QWidget):
             left.addWidget(_label(shown.service.name.get(lang), "title"))
         if shown.priority:
             left.addWidget(_label(self.tr("Priority ticket")))
+        if shown.late:
+            left.addWidget(
+                _label(
+                    self.tr(
+                        "You came after your booked time, so your ticket is in the general queue."
+                    )
+                )
+            )
+        elif shown.slot_local is not None:
+            slot = shown.slot_local
+            left.addWidget(_label(self.tr("Your booked time: %1").replace("%1", f"{slot:%H:%M}")))
         if ticket.ahead == 0:
             left.addWidget(_label(self.tr("You are next in line.")))
         else:
@@ -419,6 +441,10 @@ class KioskView(QWidget):
                 self.tr("You are checked in"),
                 self.tr("Please wait for your number on the display board."),
             ),
+            Notice.CHECK_IN_REFUSED: (
+                self.tr("Check-in is not possible"),
+                self.tr("Please take a ticket for your service or ask the administrator."),
+            ),
         }
         return texts[notice]
 
@@ -442,7 +468,7 @@ class KioskView(QWidget):
         field.setAlignment(Qt.AlignmentFlag.AlignCenter)
         field.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._add(field)
-        keypad = Keypad(ok_text=self.tr("Check in"))
+        keypad = Keypad(letters=CODE_LETTERS, ok_text=self.tr("Check in"))
         keypad.key_pressed.connect(self.key_pressed.emit)
         self._add(keypad, 1)
         self._add(self._button(self.tr("Back"), self.back_tapped))

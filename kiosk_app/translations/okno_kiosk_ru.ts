@@ -154,12 +154,24 @@
         <translation>Подождите немного.</translation>
     </message>
     <message>
+        <source>You are checked in. Your ticket:</source>
+        <translation>Вы отмечены. Ваш талон:</translation>
+    </message>
+    <message>
         <source>Your ticket number</source>
         <translation>Номер вашего талона</translation>
     </message>
     <message>
         <source>Priority ticket</source>
         <translation>Льготный талон</translation>
+    </message>
+    <message>
+        <source>You came after your booked time, so your ticket is in the general queue.</source>
+        <translation>Вы пришли позже времени записи, поэтому талон выдан в общую очередь.</translation>
+    </message>
+    <message>
+        <source>Your booked time: %1</source>
+        <translation>Время вашей записи: %1</translation>
     </message>
     <message>
         <source>You are next in line.</source>
@@ -260,6 +272,14 @@
     <message>
         <source>Please wait for your number on the display board.</source>
         <translation>Ожидайте вызова своего номера на табло.</translation>
+    </message>
+    <message>
+        <source>Check-in is not possible</source>
+        <translation>Отметить запись нельзя</translation>
+    </message>
+    <message>
+        <source>Please take a ticket for your service or ask the administrator.</source>
+        <translation>Возьмите талон на вашу услугу или обратитесь к администратору.</translation>
     </message>
     <message>
         <source>Back to start</source>
