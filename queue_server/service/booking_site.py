@@ -1,8 +1,16 @@
 """What the public booking pages show besides slots: the offices, and one office's bookable
-services with their descriptions, documents to bring and slot length."""
+services with their descriptions, documents to bring and slot length.
+
+Remembered for a few seconds: every page view needs it, and it changes only when an
+administrator applies a new configuration (a booking is still checked against the live rules
+by the command, so a page a few seconds old can never book what the rules no longer allow).
+"""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -46,19 +54,59 @@ class OfficeCard:
         )
 
 
-class BookingSite:
-    """Read-only: each call is one snapshot of the configuration."""
+KEEP_SECONDS = 5.0
 
-    def __init__(self, engine: Engine) -> None:
+
+class BookingSite:
+    """Read-only: each answer is one snapshot of the configuration, at most `keep` seconds old."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        keep: float = KEEP_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.engine = engine
+        self.keep = keep
+        self.clock = clock
+        self._remembered: dict[str, tuple[float, object]] = {}
+        self._guard = threading.Lock()
+
+    def _recall(self, key: str) -> object | None:
+        with self._guard:
+            entry = self._remembered.get(key)
+            if entry is not None and self.clock() < entry[0]:
+                return entry[1]
+            return None
+
+    def _remember(self, key: str, value: object) -> None:
+        with self._guard:
+            if (
+                len(self._remembered) > 1000
+            ):  # unknown office ids are not remembered, but keep it small
+                self._remembered.clear()
+            self._remembered[key] = (self.clock() + self.keep, value)
 
     def office_ids(self) -> list[str]:
         """Every office on this server, in id order."""
+        known = self._recall("")
+        if isinstance(known, list):
+            return known
         with read_transaction(self.engine) as conn:
-            return sorted(office for office, _ in Repository(conn).office_seqs())
+            ids = sorted(office for office, _ in Repository(conn).office_seqs())
+        self._remember("", ids)
+        return ids
 
     def office(self, office: str) -> OfficeCard:
         """`office` with its bookable services in the menu's order; raises NotFound."""
+        known = self._recall(f"office:{office}")
+        if isinstance(known, OfficeCard):
+            return known
+        card = self._read_office(office)
+        self._remember(f"office:{office}", card)
+        return card
+
+    def _read_office(self, office: str) -> OfficeCard:
         with read_transaction(self.engine) as conn:
             repo = Repository(conn)
             row = repo.office(office)
