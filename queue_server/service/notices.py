@@ -122,13 +122,19 @@ def turn_near(tx: Tx) -> int:
     if not candidates:
         return 0
     _waiting, positions = tx.known_positions or tx.positions()
+    near: dict[int, int] = {}
+    for ticket in candidates:
+        position = positions.get(ticket)
+        if position is not None and position.ahead <= channels.turn_near_ahead:
+            near[ticket] = position.ahead
+    if not near:
+        return 0
     queued = 0
-    for booked in candidates:
-        position = positions.get(booked.ticket)
-        if position is None or position.ahead > channels.turn_near_ahead:
-            continue
+    for booked in store.booked_tickets(tx.repo.conn, list(near)):
         data = booking_data(tx, booked, None)
-        data.update({"ahead": position.ahead, "number": booked.number, "ticket": booked.ticket})
+        data.update(
+            {"ahead": near[booked.ticket], "number": booked.number, "ticket": booked.ticket}
+        )
         store.queue_notice(
             tx.repo.conn,
             office=tx.office.id,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, insert, select, update
+from sqlalchemy import Connection, and_, exists, insert, select, text, update
 
 from queue_server.notify.channels import PERSONAL_FIELDS, Channel, NoticeKind, NoticeStatus
 from queue_server.storage import tables as t
@@ -199,14 +200,21 @@ class BookedTicket:
     email: str | None
 
 
-def booked_waiting_unnotified(conn: Connection, office: str) -> list[BookedTicket]:
-    """Waiting tickets of `office` linked to a booking with a phone and no turn_near notice yet.
+def booked_waiting_unnotified(conn: Connection, office: str) -> list[int]:
+    """Ids of `office`'s waiting tickets checked in for a booking with a phone and not yet told
+    their turn is near.
 
-    Few rows (only checked-in bookings with a phone): the turn-near check reads these instead of
-    scanning every waiting ticket.
+    Few rows (only checked-in bookings with a phone), read through a partial index: the
+    turn-near check looks at these instead of every waiting ticket. It runs after every queue
+    change, hence the statement built once and only ids read here.
     """
-    b, tk, n = t.bookings, t.tickets, t.notices
-    notified = exists().where(and_(n.c.booking == b.c.id, n.c.kind == NoticeKind.TURN_NEAR.value))
+    query = _booked_waiting_query(conn.dialect.name)
+    return [row.ticket for row in conn.execute(query, {"office": office})]
+
+
+def booked_tickets(conn: Connection, tickets: Sequence[int]) -> list[BookedTicket]:
+    """The tickets `tickets` with their booking and its contact."""
+    b, tk = t.bookings, t.tickets
     query = (
         select(
             tk.c.id.label("ticket"),
@@ -221,15 +229,33 @@ def booked_waiting_unnotified(conn: Connection, office: str) -> list[BookedTicke
             b.c.email,
         )
         .join(b, b.c.id == tk.c.booking)
-        .where(
-            tk.c.office == office,
-            tk.c.status == "waiting",
-            tk.c.booking.is_not(None),
-            b.c.phone.is_not(None),
-            ~notified,
-        )
+        .where(tk.c.id.in_(tickets))
+        .order_by(tk.c.id)
     )
     return [BookedTicket(**row._mapping) for row in conn.execute(query)]
+
+
+@lru_cache(maxsize=4)
+def _booked_waiting_query(dialect: str) -> Any:
+    b, tk, n = t.bookings, t.tickets, t.notices
+    # Literally the partial index's condition, on the tickets table alone. Without ANALYZE
+    # statistics SQLite would pick (office, status) and read every waiting ticket: name the
+    # index there; PostgreSQL chooses the partial index by itself.
+    indexed = " INDEXED BY ix_tickets_booked_waiting" if dialect == "sqlite" else ""
+    booked = (
+        text(
+            f"SELECT id, booking FROM tickets{indexed} "
+            f"WHERE office = :office AND {t.BOOKED_WAITING}"
+        )
+        .columns(tk.c.id, tk.c.booking)
+        .subquery()
+    )
+    notified = exists().where(and_(n.c.booking == b.c.id, n.c.kind == NoticeKind.TURN_NEAR.value))
+    return (
+        select(booked.c.id.label("ticket"))
+        .join(b, b.c.id == booked.c.booking)
+        .where(b.c.phone.is_not(None), ~notified)
+    )
 
 
 @dataclass(frozen=True)

@@ -40,9 +40,19 @@ def upgrade() -> None:
     )
     op.create_index('ix_notices_status_next', 'notices', ['status', 'next_attempt_at'])
     op.create_index('ix_notices_booking_kind', 'notices', ['booking', 'kind'])
+    # The few waiting tickets checked in for a booking: the turn-near check reads only these.
+    booked_waiting = sa.text("status = 'waiting' AND booking IS NOT NULL")
+    op.create_index(
+        'ix_tickets_booked_waiting',
+        'tickets',
+        ['office'],
+        sqlite_where=booked_waiting,
+        postgresql_where=booked_waiting,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index('ix_tickets_booked_waiting', table_name='tickets')
     op.drop_index('ix_notices_booking_kind', table_name='notices')
     op.drop_index('ix_notices_status_next', table_name='notices')
     op.drop_table('notices')
