@@ -253,6 +253,16 @@ def move_booking(tx: Tx, cmd: c.MoveBooking) -> BookingView:
     return booking_view(moved, service, tx.tz)
 
 
+def mark_missed(tx: Tx) -> int:
+    """Housekeeping: bookings of earlier service days never checked in become `missed` (the
+    same day a late visitor may still come under the office's late policy); returns how many."""
+    today = tx.now.astimezone(tx.tz).date()
+    start_of_today = datetime.combine(today, datetime.min.time()).replace(tzinfo=tx.tz)
+    return BookingStore(tx.repo.conn).mark_missed_before(
+        tx.office.id, start_of_today.astimezone(UTC), tx.now
+    )
+
+
 # -- the read side ------------------------------------------------------------------------------
 
 

@@ -30,7 +30,7 @@ from queue_server.domain.model import (
 from queue_server.domain.numbering import service_day
 from queue_server.domain.order import next_for
 from queue_server.service import commands as c
-from queue_server.service.bookings import book_slot, cancel_booking, move_booking
+from queue_server.service.bookings import book_slot, cancel_booking, mark_missed, move_booking
 from queue_server.service.checkin import check_in
 from queue_server.service.devices import report_device_alert
 from queue_server.service.issuing import issue_new
@@ -386,6 +386,7 @@ def housekeep(tx: Tx, cmd: c.Housekeep) -> HousekeepingReport:
     started) tickets are no-shows; operators without a live session are signed out. A ticket
     still being served is left to its operator."""
     today = service_day(tx.now, tx.tz)
+    mark_missed(tx)  # bookings of earlier days never checked in
     stale = [t for t in tx.repo.waiting(tx.office.id) if service_day(t.issued_at, tx.tz) < today]
     for ticket in stale:
         _apply(ticket, Action.CANCEL)

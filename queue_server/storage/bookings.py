@@ -157,6 +157,16 @@ class BookingStore:
             is not None
         )
 
+    def mark_missed_before(self, office: str, moment: datetime, now: datetime) -> int:
+        """Bookings still `booked` whose slot started before `moment` become `missed`."""
+        b = t.bookings.c
+        result = self.conn.execute(
+            update(t.bookings)
+            .where(b.office == office, b.status == "booked", b.slot_at < moment)
+            .values(status="missed", changed_at=now)
+        )
+        return int(result.rowcount or 0)
+
     def insert(self, **values: Any) -> int:
         key = self.conn.execute(insert(t.bookings).values(**values)).inserted_primary_key
         assert key is not None

@@ -207,3 +207,14 @@ def test_api_client_token_is_shown_once_and_stored_hashed(booking_office: Office
         assert conn.execute(select(t.api_clients.c.token_hash)).scalar() == secret_hash(token)
     with pytest.raises(errors.NotFound):
         add_api_client(booking_office.engine, "nowhere", "Портал")
+
+
+def test_housekeeping_marks_earlier_days_unvisited_bookings_missed(booking_office: Office) -> None:
+    """The next day, a booking never checked in is `missed`; one of that day stays `booked`."""
+    old = book(booking_office, msk(10, 11))["code"]
+    booking_office.clock.now = msk(11, 8).astimezone(UTC)
+    today = book(booking_office, msk(11, 9, 30))["code"]
+    booking_office.service.execute(c.Housekeep(OFFICE))
+    with booking_office.engine.connect() as conn:
+        statuses = dict(conn.execute(select(t.bookings.c.code, t.bookings.c.status)).all())
+    assert statuses == {old: "missed", today: "booked"}
