@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, exists, insert, select, text, update
 
+from okno.logs import mask_personal
 from queue_server.notify.channels import PERSONAL_FIELDS, Channel, NoticeKind, NoticeStatus
 from queue_server.storage import tables as t
 
@@ -331,10 +332,16 @@ def purge_personal_data(
     conn.execute(
         update(b).where(b.c.id.in_(ids)).values(name=None, phone=None, email=None, purged_at=now)
     )
-    for row in conn.execute(select(n.c.id, n.c.data).where(n.c.booking.in_(ids))).all():
+    rows = conn.execute(select(n.c.id, n.c.data, n.c.last_error).where(n.c.booking.in_(ids)))
+    for row in rows.all():
         conn.execute(
             update(n)
             .where(n.c.id == row.id)
-            .values(recipient=None, data=strip_personal(dict(row.data or {})))
+            .values(
+                recipient=None,
+                data=strip_personal(dict(row.data or {})),
+                # A server's refusal may quote the address ("550 <anna@…> unknown").
+                last_error=None if row.last_error is None else mask_personal(row.last_error),
+            )
         )
     return len(ids)

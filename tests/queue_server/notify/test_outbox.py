@@ -316,6 +316,12 @@ def test_purge_erases_old_contacts_and_nothing_else(office: Office) -> None:
             lambda tx, b=booking: booking_notice(tx, "booking_confirmation", b, manage_url=MANAGE),
         )
     office.service.execute(c.IssueTicket(OFFICE, "reg"))
+    with office.engine.begin() as conn:
+        conn.execute(
+            update(t.notices)
+            .where(t.notices.c.channel == "email")
+            .values(last_error="SMTP 550 <anna@example.ru> unknown")
+        )
     before = _snapshot(office.engine)
     clock.now = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)  # 37 days after OLD, 9 after RECENT
     assert notice_jobs(office.engine, OFFICE, clock(), NoticeChannels(), 30) == (0, 1)
@@ -338,11 +344,41 @@ def test_purge_erases_old_contacts_and_nothing_else(office: Office) -> None:
             assert row.recipient is None
             assert not {"name", "manage_url", "phone", "email"} & set(row.data)
             assert row.data["code"] == "OLD"
+            if row.channel == "email":
+                assert row.last_error == "SMTP 550 <a***@example.ru> unknown"
         else:
             assert row.recipient is not None or row.channel == "webhook"
             assert row.data["manage_url"] == MANAGE and row.data["name"] == "Анна"
+            if row.channel == "email":
+                assert row.last_error == "SMTP 550 <anna@example.ru> unknown"
     unchanged_notices = [r for r in after["notices"] if r[12] != old.id]
     assert unchanged_notices == [r for r in before["notices"] if r[12] != old.id]
     assert notice_jobs(office.engine, OFFICE, clock(), NoticeChannels(), 30) == (0, 0)
     with office.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(t.bookings)).scalar() == 3
+
+
+@pytest.mark.asyncio
+async def test_housekeeping_round_runs_reminders_and_purge(office: Office, tmp_path: Path) -> None:
+    """The server's minute housekeeping round queues reminders with the server's channels and
+    purges contacts older than the server's purge_days."""
+    from queue_server.api.events import encode_row
+    from queue_server.bootstrap import Container
+    from queue_server.service.housekeeping import housekeep
+    from queue_server.service.hub import EventHub
+    from queue_server.settings import ServerSettings
+
+    office.clock.now = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)  # 11:00 Moscow
+    old = add_booking(office.engine, datetime(2026, 3, 1, 7, 0, tzinfo=UTC), code="OLD")
+    tomorrow = add_booking(office.engine, datetime(2026, 3, 11, 7, 0, tzinfo=UTC), code="TMRW")
+    settings = ServerSettings(database_url="sqlite://", public_url="http://okno.test", purge_days=7)
+    service = QueueService(office.engine, str, office.clock, notices=NoticeChannels(sms=True))
+    container = Container(
+        settings, office.engine, service, office.queries, office.auth, EventHub(encode_row)
+    )
+    await housekeep(container)
+    [reminder] = notices(office.engine, kind="reminder")
+    assert (reminder.booking, reminder.channel) == (tomorrow.id, "sms")
+    with office.engine.connect() as conn:
+        phones = dict(conn.execute(select(t.bookings.c.id, t.bookings.c.phone)).all())
+    assert phones == {old.id: None, tomorrow.id: "+79161234512"}
