@@ -130,6 +130,13 @@ def contact(name: str | None, phone: str | None, email: str | None, consent: boo
 
     Raises InvalidContact (nothing is booked)."""
     clean_name = (name or "").strip() or None
+    if clean_name is not None and not clean_name.isprintable():
+        # Control characters (line breaks) would end up in e-mail and SMS texts.
+        raise InvalidContact(
+            "invalid_name",
+            "Имя должно быть одной строкой без служебных символов",
+            "The name must be one line without control characters",
+        )
     if clean_name is not None and len(clean_name) > MAX_NAME:
         raise InvalidContact(
             "invalid_name",

@@ -81,3 +81,11 @@ def test_contact_needs_consent_and_empty_fields_need_none() -> None:
     assert "согласие" in caught.value.message("ru") and "consent" in caught.value.message("en")
     kept = contact(" Анна ", "8 900 123 45 67", "a@example.ru", consent=True)
     assert (kept.name, kept.phone, kept.email) == ("Анна", "+79001234567", "a@example.ru")
+
+
+@pytest.mark.parametrize("name", ["Анна\nBcc: x@example.ru", "Анна\tИванова", "А" * 121])
+def test_names_with_line_breaks_or_too_long_are_refused(name: str) -> None:
+    """A name is one printable line of at most 120 characters (it goes into e-mails and SMS)."""
+    with pytest.raises(InvalidContact) as caught:
+        contact(name, None, None, consent=True)
+    assert caught.value.code == "invalid_name"
