@@ -9,20 +9,18 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from queue_server.notify.channels import NoticeChannels
-from queue_server.service.notices import booking_notice
-from queue_server.service.tx import Tx
-from queue_server.storage.db import make_engine, office_transaction, sqlite_url
-from queue_server.storage.notices import BookingContactRow, list_notices
-from queue_server.storage.repository import Repository
+from queue_server.service.bookings import add_api_client
+from queue_server.storage.db import make_engine, sqlite_url
+from queue_server.storage.notices import list_notices
+from tests.helpers.bookable import enable_booking
 from tests.helpers.office import OFFICE
 from tests.helpers.server_process import ServerProcess
-from tests.queue_server.notify.test_outbox import add_booking
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
 DEADLINE_SECONDS = 20.0
 
@@ -55,34 +53,55 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
 def test_notice_queued_before_kill_9_is_sent_after_restart(
     tmp_path: Path, smtp_server: tuple[Inbox, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Server 1 (no SMTP yet) holds a committed pending e-mail notice when it is killed -9;
-    server 2, started with SMTP, delivers it and marks it sent."""
+    """Server 1 (SMTP configured, its outbox past its first round and asleep for an hour) books
+    a visit through the booking API, which queues the confirmation, and is killed -9 before
+    sending it; server 2 on the same database delivers it to aiosmtpd and marks it sent."""
     inbox, port = smtp_server
-    monkeypatch.setenv("OKNO_NOTICE_POLL_SECONDS", "0.2")
+    monkeypatch.setenv("OKNO_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("OKNO_SMTP_PORT", str(port))
+    monkeypatch.setenv("OKNO_SMTP_SECURITY", "none")
+    monkeypatch.setenv("OKNO_SMTP_FROM", "okno@example.ru")
+    monkeypatch.setenv("OKNO_NOTICE_POLL_SECONDS", "3600")
     first = ServerProcess(tmp_path)
     first.apply_test_office()
-    first.start()
     engine = make_engine(sqlite_url(first.db))
+    enable_booking(
+        engine,
+        schedule={"mon-sun": "00:00-23:30"},
+        lead_minutes=0,
+        horizon_days=7,
+        daily_limit=None,
+        holidays=[],
+    )
+    _id, token = add_api_client(engine, OFFICE, "Портал")
+    slot = (datetime.now(UTC) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
     try:
-        slot = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
-        booking: BookingContactRow = add_booking(engine, slot, phone=None)
-        with office_transaction(engine, OFFICE) as conn:
-            repo = Repository(conn)
-            office = repo.office(OFFICE)
-            assert office is not None
-            tx = Tx(repo, office, datetime.now(UTC), str, notices=NoticeChannels(email=True))
-            assert booking_notice(tx, "booking_confirmation", booking, manage_url="http://m") == 1
-        time.sleep(0.5)  # server 1 runs its outbox rounds meanwhile: no e-mail sender there
+        first.start()
+        answer = httpx.post(
+            f"{first.url}/api/v1/offices/{OFFICE}/booking/bookings",
+            headers={"Authorization": f"Bearer {token}"},
+            json={
+                "service": "reg",
+                "slot_at": slot.isoformat(),
+                "email": "anna@example.ru",
+                "consent": True,
+            },
+            timeout=DEADLINE_SECONDS,
+        )
+        assert answer.status_code == 201, answer.text
+        code = answer.json()["code"]
+        time.sleep(0.5)  # server 1's outbox sleeps: nothing is sent
         first.kill()
         assert inbox.messages == []
         with engine.connect() as conn:
             [pending] = list_notices(conn)
-        assert pending.status == "pending" and pending.attempts == 0
+        assert (pending.kind, pending.status, pending.attempts) == (
+            "booking_confirmation",
+            "pending",
+            0,
+        )
 
-        monkeypatch.setenv("OKNO_SMTP_HOST", "127.0.0.1")
-        monkeypatch.setenv("OKNO_SMTP_PORT", str(port))
-        monkeypatch.setenv("OKNO_SMTP_SECURITY", "none")
-        monkeypatch.setenv("OKNO_SMTP_FROM", "okno@example.ru")
+        monkeypatch.setenv("OKNO_NOTICE_POLL_SECONDS", "0.2")
         with ServerProcess(tmp_path, db=first.db):
             deadline = time.monotonic() + DEADLINE_SECONDS
             while not inbox.messages and time.monotonic() < deadline:
@@ -95,7 +114,7 @@ def test_notice_queued_before_kill_9_is_sent_after_restart(
                     break
                 time.sleep(0.05)
         assert inbox.messages[0].rcpt_tos == ["anna@example.ru"]
-        assert b"K7M2QX" in (inbox.messages[0].original_content or b"")
+        assert code.encode() in (inbox.messages[0].original_content or b"")
         assert (row.status, row.attempts) == ("sent", 1)
     finally:
         first.kill()
