@@ -37,6 +37,10 @@ class SendError(Exception):
     """A notice could not be sent this time; the message says why (no personal data)."""
 
 
+class PermanentSendError(SendError):
+    """A notice that no retry can send (no recipient, a malformed request): failed at once."""
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One notice ready to go: recipient (address or phone; None for the webhook) and texts."""
@@ -115,7 +119,7 @@ class SmtpSender:
 
     async def send(self, outgoing: Outgoing) -> None:
         if not outgoing.recipient:
-            raise SendError("no e-mail address")
+            raise PermanentSendError("no e-mail address")
         try:
             await asyncio.to_thread(self._send_blocking, outgoing)
         except smtplib.SMTPResponseException as exc:
@@ -171,7 +175,7 @@ def build_sms_request(template: SmsTemplate, phone: str, text: str) -> httpx.Req
     for name, value in template.headers.items():
         filled = _fill(value, values, lambda v: v)
         if "\r" in filled or "\n" in filled:
-            raise SendError(f"SMS header {name} would contain a line break")
+            raise PermanentSendError(f"SMS header {name} would contain a line break")
         headers[name] = filled
     content: bytes | None = None
     if template.body:
@@ -202,7 +206,7 @@ class SmsGatewaySender:
 
     async def send(self, outgoing: Outgoing) -> None:
         if not outgoing.recipient:
-            raise SendError("no phone number")
+            raise PermanentSendError("no phone number")
         request = build_sms_request(self.template, outgoing.recipient, outgoing.text)
         await _send_http(request, self.timeout, "SMS gateway")
 

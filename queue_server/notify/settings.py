@@ -66,29 +66,30 @@ class NoticeSettings(BaseSettings):
         if self.smtp_host is not None:
             if not self.smtp_from or "@" not in self.smtp_from:
                 raise ValueError(
+                    "задан OKNO_SMTP_HOST, но нет адреса отправителя OKNO_SMTP_FROM / "
                     "OKNO_SMTP_HOST is set but OKNO_SMTP_FROM (the sender's e-mail address) is "
-                    "missing or not an address / задан OKNO_SMTP_HOST, но нет адреса "
-                    "отправителя OKNO_SMTP_FROM"
+                    "missing or not an address"
                 )
             if self.smtp_password is not None and not self.smtp_user:
                 raise ValueError(
-                    "OKNO_SMTP_PASSWORD is set without OKNO_SMTP_USER / пароль SMTP задан "
-                    "без имени пользователя OKNO_SMTP_USER"
+                    "пароль SMTP задан без имени пользователя OKNO_SMTP_USER / "
+                    "OKNO_SMTP_PASSWORD is set without OKNO_SMTP_USER"
                 )
         if self.sms_url is not None:
             self._check_sms()
         if self.webhook_url is not None:
             if not _http(self.webhook_url):
                 raise ValueError(
-                    f"OKNO_WEBHOOK_URL {self.webhook_url!r} is not an http(s) address / "
-                    "OKNO_WEBHOOK_URL должен быть адресом http(s)"
+                    "OKNO_WEBHOOK_URL должен быть адресом http(s) / "
+                    f"OKNO_WEBHOOK_URL {self.webhook_url!r} is not an http(s) address"
                 )
             secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
             if len(secret) < WEBHOOK_SECRET_CHARS:
                 raise ValueError(
-                    f"OKNO_WEBHOOK_URL needs OKNO_WEBHOOK_SECRET of {WEBHOOK_SECRET_CHARS} "
-                    "characters or more (the receiver checks the signature with it) / для "
-                    f"вебхука нужен OKNO_WEBHOOK_SECRET не короче {WEBHOOK_SECRET_CHARS} символов"
+                    f"для вебхука нужен OKNO_WEBHOOK_SECRET не короче {WEBHOOK_SECRET_CHARS} "
+                    f"символов / OKNO_WEBHOOK_URL needs OKNO_WEBHOOK_SECRET of "
+                    f"{WEBHOOK_SECRET_CHARS} characters or more (the receiver checks the "
+                    "signature with it)"
                 )
         return self
 
@@ -96,15 +97,16 @@ class NoticeSettings(BaseSettings):
         assert self.sms_url is not None
         if not _http(self.sms_url.replace("{phone}", "1").replace("{text}", "x")):
             raise ValueError(
-                f"OKNO_SMS_URL {self.sms_url!r} is not an http(s) address / "
-                "OKNO_SMS_URL должен быть адресом http(s)"
+                "OKNO_SMS_URL должен быть адресом http(s) / "
+                f"OKNO_SMS_URL {self.sms_url!r} is not an http(s) address"
             )
         template = self.sms_template()
         where = template.url + template.body + "".join(template.headers.values())
         if "{phone}" not in where or "{text}" not in where:
             raise ValueError(
-                "the SMS gateway template (OKNO_SMS_URL, OKNO_SMS_BODY, OKNO_SMS_HEADERS) must "
-                "contain both {phone} and {text} / в шаблоне SMS-шлюза должны быть {phone} и {text}"
+                "в шаблоне SMS-шлюза должны быть {phone} и {text} / the SMS gateway template "
+                "(OKNO_SMS_URL, OKNO_SMS_BODY, OKNO_SMS_HEADERS) must contain both {phone} "
+                "and {text}"
             )
         if template.body and template.body_format is BodyFormat.JSON:
             sample = build_sms_request(template, '+7 "1"', 'a "quoted"\ntext\\')
@@ -112,9 +114,9 @@ class NoticeSettings(BaseSettings):
                 json.loads(sample.content)
             except ValueError as exc:
                 raise ValueError(
+                    "OKNO_SMS_BODY — не JSON: ставьте {phone} и {text} внутри строк JSON / "
                     f"OKNO_SMS_BODY is not valid JSON once {{phone}} and {{text}} are filled "
-                    f"in ({exc}); put the placeholders inside JSON strings / OKNO_SMS_BODY — "
-                    "не JSON: ставьте {phone} и {text} внутри строк JSON"
+                    f"in ({exc}); put the placeholders inside JSON strings"
                 ) from exc
 
     def sms_template(self) -> SmsTemplate:

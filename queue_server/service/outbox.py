@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from queue_server.notify.channels import Channel, NoticeKind
 from queue_server.notify.messages import render
-from queue_server.notify.senders import Outgoing, Sender, SendError
+from queue_server.notify.senders import Outgoing, PermanentSendError, Sender, SendError
 from queue_server.storage import notices as store
 from queue_server.storage.notices import NoticeRow
 
@@ -84,15 +84,16 @@ class Outbox:
             store.postpone(conn, ids, now + self.lease)
             return store.get_notices(conn, ids) if ids else []
 
-    def record(self, row: NoticeRow, error: str | None) -> None:
-        """Write the result of one attempt: sent, pending again later, or failed for good."""
+    def record(self, row: NoticeRow, error: str | None, final: bool = False) -> None:
+        """Write the result of one attempt: sent, pending again later, or failed for good
+        (after the last attempt, or at once when `final`: no retry could succeed)."""
         attempts = row.attempts + 1
         now = self.clock()
         with self.engine.begin() as conn:
             if error is None:
                 store.mark_sent(conn, row.id, attempts, now)
                 return
-            delay = retry_delay(attempts)
+            delay = None if final else retry_delay(attempts)
             retry_at = None if delay is None else now + delay
             store.mark_attempt_failed(conn, row.id, attempts, error, retry_at)
         level = logging.WARNING if retry_at is not None else logging.ERROR
@@ -108,17 +109,23 @@ class Outbox:
             },
         )
 
-    async def send(self, row: NoticeRow) -> str | None:
-        """Send one claimed notice; the error sentence, or None when it went out."""
+    async def send(self, row: NoticeRow) -> tuple[str | None, bool]:
+        """Send one claimed notice: (None, _) when it went out, else (the error sentence,
+        whether it is final: a retry cannot help)."""
         sender = self.senders[Channel(row.channel)]
         try:
-            await sender.send(outgoing(row))
+            message = outgoing(row)
+        except Exception as exc:  # a template that cannot render this data never will
+            log.exception("notice %s could not be rendered", row.id)
+            return f"{type(exc).__name__}: {exc}", True
+        try:
+            await sender.send(message)
         except SendError as exc:
-            return str(exc) or type(exc).__name__
-        except Exception as exc:  # a template or sender bug must not stop the worker
+            return str(exc) or type(exc).__name__, isinstance(exc, PermanentSendError)
+        except Exception as exc:  # a sender bug must not stop the worker
             log.exception("notice %s could not be sent", row.id)
-            return f"{type(exc).__name__}: {exc}"
-        return None
+            return f"{type(exc).__name__}: {exc}", False
+        return None, False
 
     async def run_once(self) -> int:
         """One round: claim, send, record; returns how many notices were tried."""
@@ -126,8 +133,8 @@ class Outbox:
             return 0
         rows = await asyncio.to_thread(self.claim)
         for row in rows:
-            error = await self.send(row)
-            await asyncio.to_thread(self.record, row, error)
+            error, final = await self.send(row)
+            await asyncio.to_thread(self.record, row, error, final)
             if error is None:
                 log.info(
                     "notice sent",

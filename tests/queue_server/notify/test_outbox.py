@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, func, insert, select, update
 
 from queue_server.notify.channels import Channel, NoticeChannels, NoticeKind
-from queue_server.notify.senders import FakeSender
+from queue_server.notify.senders import FakeSender, SmtpConfig, SmtpSecurity, SmtpSender
 from queue_server.service import commands as c
 from queue_server.service.bus import QueueService
 from queue_server.service.notices import booking_notice, notice_jobs
@@ -31,6 +31,8 @@ pytestmark = pytest.mark.integration
 
 ALL = NoticeChannels(email=True, sms=True, webhook=True, turn_near_ahead=2)
 MANAGE = "https://okno.test/book/manage/s3cret"
+# Never connected to: the notice is refused before any connection.
+UNUSED_SMTP = SmtpConfig("127.0.0.1", 9, "okno@example.ru", SmtpSecurity.NONE)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -382,3 +384,17 @@ async def test_housekeeping_round_runs_reminders_and_purge(office: Office, tmp_p
     with office.engine.connect() as conn:
         phones = dict(conn.execute(select(t.bookings.c.id, t.bookings.c.phone)).all())
     assert phones == {old.id: None, tomorrow.id: "+79161234512"}
+
+
+@pytest.mark.asyncio
+async def test_notice_without_recipient_fails_at_once(office: Office) -> None:
+    """A notice no retry can send (its recipient erased) is failed on the first attempt,
+    with the reason, instead of being retried eight times."""
+    booking = add_booking(office.engine, datetime(2026, 3, 12, 7, 30, tzinfo=UTC), phone=None)
+    in_tx(office, NoticeChannels(email=True), lambda tx: booking_notice(tx, "reminder", booking))
+    with office.engine.begin() as conn:
+        conn.execute(update(t.notices).values(recipient=None))
+    outbox = Outbox(office.engine, {Channel.EMAIL: SmtpSender(UNUSED_SMTP)}, office.clock)
+    assert await outbox.run_once() == 1
+    [row] = notices(office.engine)
+    assert (row.status, row.attempts, row.last_error) == ("failed", 1, "no e-mail address")
