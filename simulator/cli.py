@@ -65,12 +65,8 @@ def _fail(message: str) -> int:
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    import logging
-
     from simulator.client import SimulationError
     from simulator.scenario import ScenarioError, load_scenario
-
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
 
     if args.speed is not None and not (math.isfinite(args.speed) and 0 < args.speed <= 10_000):
         return _fail(

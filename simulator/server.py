@@ -20,7 +20,7 @@ from queue_server.storage.db import make_engine, migrate, sqlite_url
 from simulator.client import SimulationError
 from simulator.scenario import Scenario
 
-STARTUP_TIMEOUT = 30.0
+STARTUP_TIMEOUT = 120.0  # a loaded machine can take long to import and migrate
 SIM_KIOSK = "sim-kiosk"
 # A reserved name (RFC 2606): QR codes of a simulation never point at a real host.
 PUBLIC_URL = "http://okno.test"
