@@ -10,6 +10,7 @@ No personal data goes into a URL or a log line; the contact is never shown back 
 
 from __future__ import annotations
 
+import asyncio
 import calendar
 import functools
 import hashlib
@@ -25,6 +26,7 @@ from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
+from cachetools import TTLCache
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -97,6 +99,9 @@ class BookingWeb:
     form_limit: RateLimit
     lookups: FailureThrottle
     key: bytes  # signs the /book/my cookie
+    # Booking forms already sent (browser cookie + the form's one-time field) -> where their
+    # booking went: a double click or a resent form books once. Per process, ten minutes.
+    submitted: TTLCache[str, asyncio.Future[str | None]]
 
     def sign(self, text: str) -> str:
         return hmac.new(self.key, f"my|{text}".encode(), hashlib.sha256).hexdigest()
@@ -114,6 +119,7 @@ def install(app: FastAPI, container: Container, secret: str | None = None) -> No
         form_limit=RateLimit(FORM_RATE_PER_MINUTE, FORM_BURST),
         lookups=FailureThrottle(LOOKUP_FAILURES, LOOKUP_WINDOW),
         key=key,
+        submitted=TTLCache(10_000, 600),
     )
     app.include_router(router)
     app.include_router(steps)
@@ -510,6 +516,7 @@ def _form(
     errors: dict[str, str],
     status: int = 200,
     move: bool = False,
+    available: bool = True,
 ) -> Response:
     assert page.office is not None
     local = slot_at.astimezone(page.office.tz)
@@ -530,6 +537,8 @@ def _form(
         consent_text=CONSENT[page.lang],
         submit=page.t["move_yes"] if move else page.t["book"],
         back_url=back_url,
+        available=available,
+        once=secrets.token_urlsafe(16),
     )
 
 
@@ -590,7 +599,18 @@ async def form_page(request: Request, office: str, service: str, day: str, hhmm:
         return target
     chosen, slot_at = target
     back = page.url(f"/book/{office}/{service}/{day}")
-    return _form(page, chosen, slot_at, back, {}, {})
+    available = await _free(page, chosen, slot_at)
+    return _form(
+        page, chosen, slot_at, back, {}, {}, 200 if available else 409, available=available
+    )
+
+
+async def _free(page: _Page, service: BookableService, slot_at: datetime) -> bool:
+    """Whether `slot_at` can be booked now (else the form says so before anything is typed)."""
+    assert page.office is not None
+    day = slot_at.astimezone(page.office.tz).date()
+    free = await run_in_threadpool(page.web.queries.free_slots, page.office.id, service.id, day)
+    return any(slot.at == slot_at for slot in free.slots)
 
 
 @steps.post("/book/{office}/{service}/{day}/{hhmm}")
@@ -618,14 +638,30 @@ async def book(request: Request, office: str, service: str, day: str, hhmm: str)
         consent=form.get("consent") == "yes",
         source="web",
     )
+    once = form.get("once", "")[:64]
+    sent: asyncio.Future[str | None] | None = None
+    if once:
+        key = f"{page.cookie}|{once}"
+        earlier = page.web.submitted.get(key)
+        if earlier is not None:
+            location = await asyncio.shield(earlier)  # the same form sent again: its answer
+            if location is not None:
+                return page.redirect(location)
+        else:
+            sent = page.web.submitted[key] = asyncio.get_running_loop().create_future()
+    location = None
     try:
         body = await _execute(page.web.container, command)
+        location = page.url(f"/book/manage/{body['manage_secret']}", new="1")
     except DomainError as exc:
         field = _CONTACT_FIELDS.get(exc.code, "form")
         errors = {field: exc.message(page.lang)}
         return _form(page, chosen, slot_at, back, values, errors, exc.status)
+    finally:
+        if sent is not None and not sent.done():
+            sent.set_result(location)  # None: it failed, a resend tries on its own
     log.info("booking made on the web", extra={"office": office, "service": service})
-    return page.redirect(page.url(f"/book/manage/{body['manage_secret']}", new="1"))
+    return page.redirect(location)
 
 
 # -- finding a booking by code and phone ---------------------------------------------------------
@@ -914,7 +950,9 @@ async def _move_form(request: Request, holder: _Holder, day: str, hhmm: str) -> 
     if slot_at is None:
         return _bad_date(page)
     back = page.url(f"{holder.base}/move/{day}")
-    return _form(page, service, slot_at, back, {}, {}, move=True)
+    available = await _free(page, service, slot_at)
+    status = 200 if available else 409
+    return _form(page, service, slot_at, back, {}, {}, status, move=True, available=available)
 
 
 async def _move(request: Request, holder: _Holder, day: str, hhmm: str) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -63,6 +64,8 @@ def _csrf(html: str) -> str:
 async def _post(client: httpx.AsyncClient, path: str, **fields: str) -> httpx.Response:
     """GET the form at `path` (for its cookie and token), then POST `fields` to it."""
     page = await client.get(path)
+    if 'name="csrf"' not in page.text:  # the slot is not free: post as from a stale page
+        page = await client.get("/book/find")
     data = {"csrf": _csrf(page.text), **fields}
     return await client.post(path, data=data)
 
@@ -406,3 +409,32 @@ async def test_pages_work_without_outside_assets(site: Client) -> None:
     for path in ("/book", "/book/test/reg", f"/book/test/reg/{DAY}", FORM, "/book/find"):
         html = (await client.get(path)).text
         assert "<script" not in html and "http://" not in html and "https://" not in html
+
+
+async def test_form_of_a_taken_slot_says_so_before_typing(site: Client) -> None:
+    """Opening the form of a slot just taken shows "уже недоступно" and no form to fill."""
+    client, _ = site
+    await _book(client)
+    page = await client.get(FORM)
+    assert page.status_code == 409 and "Это время уже недоступно" in page.text
+    assert 'method="post"' not in page.text
+
+
+async def test_the_same_form_sent_twice_books_once(site: Client) -> None:
+    """A double click (same form sent twice, also at once) books one place and both answers
+    lead to the same booking."""
+    client, office = site
+    path = f"/book/test/vac/{DAY}/1100"  # two places: a second booking would fit
+    html = (await client.get(path)).text
+    once = re.search(r'name="once" value="([^"]+)"', html)
+    assert once is not None
+    data = {"csrf": _csrf(html), "once": once[1]}
+    first, second = await asyncio.gather(client.post(path, data=data), client.post(path, data=data))
+    third = await client.post(path, data=data)
+    locations = {r.headers["location"] for r in (first, second, third)}
+    assert {first.status_code, second.status_code, third.status_code} == {303}
+    assert len(locations) == 1 and _bookings(office) == 1
+    fresh = re.search(r'name="once" value="([^"]+)"', (await client.get(path)).text)
+    assert fresh is not None and fresh[1] != once[1]
+    again = await client.post(path, data={"csrf": _csrf(html), "once": fresh[1]})
+    assert again.status_code == 303 and _bookings(office) == 2
