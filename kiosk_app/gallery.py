@@ -74,7 +74,7 @@ def stage(flow: KioskFlow, screen: str, menu: Menu, ticket: IssuedTicket) -> Non
         flow.screen = Screen.TICKET
     elif screen == "check-in":
         flow.open_check_in()
-        for char in "4821":
+        for char in SAMPLE_CODE[:5]:
             flow.key(char)
     elif screen == "daily-limit":
         # A refusal shows the server's own sentence in the visitor's language (worded here as

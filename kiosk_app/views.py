@@ -468,7 +468,10 @@ class KioskView(QWidget):
         field.setAlignment(Qt.AlignmentFlag.AlignCenter)
         field.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._add(field)
-        keypad = Keypad(letters=CODE_LETTERS, ok_text=self.tr("Check in"))
+        # Letters and digits in few rows: the whole screen fits a 1920×1080 or 1080×1920 kiosk.
+        keypad = Keypad(
+            letters=CODE_LETTERS, ok_text=self.tr("Check in"), columns=7 if self.portrait else 14
+        )
         keypad.key_pressed.connect(self.key_pressed.emit)
         self._add(keypad, 1)
         self._add(self._button(self.tr("Back"), self.back_tapped))

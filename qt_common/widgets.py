@@ -59,13 +59,18 @@ class Keypad(QWidget):
     key_pressed = Signal(str)
 
     def __init__(
-        self, letters: str = "", ok_text: str = "OK", parent: QWidget | None = None
+        self,
+        letters: str = "",
+        ok_text: str = "OK",
+        parent: QWidget | None = None,
+        columns: int | None = None,
     ) -> None:
         super().__init__(parent)
         layout = QGridLayout(self)
         layout.setSpacing(12)
         keys = list("123456789") + list(letters)
-        columns = 3 if not letters else 5
+        # Wide screens take more columns, so that a keypad with letters stays few rows high.
+        columns = max(3, columns) if columns is not None else (3 if not letters else 5)
         for index, key in enumerate(keys):
             self._add(layout, key, key, index // columns, index % columns)
         row = (len(keys) + columns - 1) // columns

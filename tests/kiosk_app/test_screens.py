@@ -139,3 +139,16 @@ def test_each_screen_translated_and_sized(kiosk: Kiosk, qapp: QApplication) -> N
                 if tile.isVisible() and top < third:
                     problems.append(f"{screen}: tile {tile.text_of()!r} at y={top} < {third}")
     assert problems == []
+
+
+@pytest.mark.parametrize("kiosk", COMBOS, indirect=True, ids=lambda c: "-".join(map(str, c)))
+def test_check_in_screens_fit_the_kiosk_screen(kiosk: Kiosk, qapp: QApplication) -> None:
+    """The check-in keypad (digits and letters), its ticket and its refusal fit the kiosk's
+    fixed 1080×1920 or 1920×1080: the window never grows past the screen."""
+    menu = build_menu(MENU, LocalizedText(ru="Центр занятости", en="Employment centre"), NOW)
+    size = kiosk.window.size()
+    for screen in ("check-in", "check-in-done", "check-in-refused"):
+        stage(kiosk.flow, screen, menu, TICKET)
+        kiosk.view.show_flow(kiosk.flow)
+        qapp.processEvents()
+        assert kiosk.window.size() == size, screen

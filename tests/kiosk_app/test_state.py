@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from itertools import count
+from zoneinfo import ZoneInfo
 
-from kiosk_app.state import KioskFlow, Notice, Reason, Screen, build_menu, valid_code
+from kiosk_app.state import (
+    CheckInResult,
+    KioskFlow,
+    Notice,
+    Reason,
+    Screen,
+    build_menu,
+    valid_code,
+)
+from queue_protocol.checkin import CheckedIn
 from queue_protocol.models import IssuedTicket, LocalizedText, ServicesResponse
 
 NOW = datetime(2026, 3, 11, 12, 0, tzinfo=UTC)  # a Wednesday
@@ -242,3 +252,68 @@ def test_refused_device_stays_refused() -> None:
     flow.go_home()
     assert flow.screen is Screen.REFUSED
     assert flow.choose_service("reg") is None
+
+
+def checked(number: str = "А007", late: bool = False) -> CheckedIn:
+    return CheckedIn(**ticket(number).model_dump(), booking="ACDE7K3P", slot_at=NOW, late=late)
+
+
+def test_check_in_is_asked_once_and_its_ticket_is_shown_checked_in() -> None:
+    """OK sends the code once (a second OK or a service tap meanwhile does nothing); the
+    server's ticket is shown as checked in, with the booked time in the office's zone."""
+    flow = flow_with_menu()
+    flow.open_check_in()
+    request = flow.start_check_in("ACDE7K3P")
+    assert request is not None and request.code == "ACDE7K3P" and request.lang == "ru"
+    assert flow.screen is Screen.ISSUING
+    assert flow.start_check_in("ACDE7K3P") is None and flow.choose_service("reg") is None
+    flow.checked_in(request, CheckInResult(Notice.CHECK_IN_DONE, ticket=checked()),
+                    ZoneInfo("Europe/Moscow"))  # fmt: skip
+    shown = flow.ticket
+    assert flow.screen is Screen.TICKET and shown is not None
+    assert shown.checked_in and not shown.late and shown.ticket.number == "А007"
+    assert shown.service is not None and shown.service.id == "reg"
+    assert shown.slot_local is not None and f"{shown.slot_local:%H:%M}" == "15:00"
+    flow.printed(True)
+    assert flow.ticket is not None and flow.ticket.checked_in and flow.ticket.printed
+
+
+def test_check_in_refusal_shows_the_servers_sentence_and_frees_the_kiosk() -> None:
+    """A refusal: its notice with the server's sentence; another code can be sent then."""
+    flow = flow_with_menu()
+    request = flow.start_check_in("ACDE7K3P")
+    assert request is not None
+    flow.checked_in(request, CheckInResult(Notice.CHECK_IN_REFUSED, "Запись ACDE7K3P отменена"))
+    assert flow.screen is Screen.NOTICE and flow.notice is Notice.CHECK_IN_REFUSED
+    assert flow.notice_detail == "Запись ACDE7K3P отменена"
+    assert flow.start_check_in("HJKM4799") is not None
+
+
+def test_lost_check_in_is_retried_with_the_same_key_until_too_old() -> None:
+    """No answer to a check-in: retried with its key after reconnecting, dropped after a
+    minute; an answer to a dropped request is ignored."""
+    clock = Clock()
+    flow = flow_with_menu(clock)
+    request = flow.start_check_in("ACDE7K3P")
+    assert request is not None
+    flow.check_in_lost(request)
+    assert flow.screen is Screen.UNAVAILABLE
+    flow.set_connected(True)
+    again = flow.retry_check_in()
+    assert again is not None and again.key == request.key
+    flow.check_in_lost(request)
+    clock.now += 61
+    assert flow.retry_check_in() is None
+    flow.set_connected(True)
+    flow.checked_in(request, CheckInResult(Notice.CHECK_IN_DONE, ticket=checked()))
+    assert flow.ticket is None and flow.screen is Screen.HOME
+
+
+def test_scanned_booking_url_and_separators() -> None:
+    """A scanned booking URL is sent as it is; a code with dashes and spaces is cleaned."""
+    flow = flow_with_menu()
+    url = "https://okno.example/book/manage/Ab_c-123456789012345"
+    assert flow.scanned(url) == url and flow.screen is Screen.CHECK_IN
+    flow.go_home()
+    assert flow.scanned(" acd-e7k 3p ") == "ACDE7K3P"
+    assert flow.scanned("javascript:alert(1)") is None
