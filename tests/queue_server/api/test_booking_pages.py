@@ -438,3 +438,27 @@ async def test_the_same_form_sent_twice_books_once(site: Client) -> None:
     assert fresh is not None and fresh[1] != once[1]
     again = await client.post(path, data={"csrf": _csrf(html), "once": fresh[1]})
     assert again.status_code == 303 and _bookings(office) == 2
+
+
+SECOND_OFFICE = """
+id: north
+name: {ru: "Северный ЦЗН", en: "North centre"}
+timezone: Europe/Moscow
+address: "ул. Северная, 5"
+services:
+  - {id: reg, prefix: А, name: {ru: "Регистрация", en: "Registration"},
+     expected_minutes: 10, max_wait_minutes: 15}
+"""
+
+
+async def test_several_offices_are_listed_first(site: Client) -> None:
+    """With two offices, /book asks which one; ?office= opens that office's services."""
+    from queue_server.service.config import apply_config, parse_config
+
+    client, office = site
+    apply_config(office.engine, parse_config(SECOND_OFFICE, "north.yaml"))
+    html = (await client.get("/book")).text
+    assert "Выберите офис" in html and "Северный ЦЗН" in html and "Тестовый ЦЗН" in html
+    assert 'href="/book?office=north&amp;lang=ru"' in html
+    north = (await client.get("/book?office=north")).text
+    assert "Выберите услугу" in north and "нет услуг с предварительной записью" in north
