@@ -139,10 +139,12 @@ def simulate(
                 o.login: o.password or "" for o in scenario.office.operators if o.password
             } | {p.login: p.password for p in scenario.spec.operators if p.password}
             url, token = server_url, sim_token
+            booking_token = None  # a given server's appointments come as walk-ins
         else:
             passwords, kiosk, url, token = (
                 server.passwords, server.kiosk_token, server.url, server.sim_token,
             )  # fmt: skip
+            booking_token = server.booking_token
         client = ServerClient(url, scenario.office.id, kiosk, token)
         try:
             server_now = client.clock()
@@ -167,6 +169,7 @@ def simulate(
                     origin=origin,
                     skip=skip,
                     progress=progress,
+                    booking_token=booking_token,
                 ).run()
         finally:
             client.close()

@@ -118,6 +118,19 @@ class ServerClient:
         )
         return answer
 
+    def book(self, token: str, service: str, slot_at: datetime) -> str:
+        """Book `service` at `slot_at` as an outside system (API client); returns the code."""
+        body = {"service": service, "slot_at": slot_at.isoformat()}
+        answer = self._call("POST", f"/api/v1/offices/{self.office}/booking/bookings", token, body)
+        return str(answer["code"])
+
+    def check_in(self, code: str) -> dict[str, Any]:
+        """The visitor checks the booking in at the kiosk: the ticket, as for `issue`."""
+        answer: dict[str, Any] = self._call(
+            "POST", f"/api/v1/offices/{self.office}/check-in", self.kiosk_token, {"code": code}
+        )
+        return answer
+
     # -- the desks ----------------------------------------------------------------------------
 
     def login(self, login: str, password: str, workplace: str) -> str:

@@ -56,6 +56,8 @@ class Visitor:
     service: str
     arrive: float
     kind: str = "walk_in"  # or "appointment"
+    slot: float | None = None  # an appointment's booked slot (minute of the day)
+    code: str | None = None  # its booking code, once booked through the API
     gone_when_called: bool = False
     will_return: bool = False
     ticket: int | None = None
@@ -117,6 +119,8 @@ class DayResult:
     wall_seconds: float
     requests: int
     unknown_calls: int  # tickets the simulator did not issue (a person's, a leftover)
+    # appointments: booked through the API, refused a booking, refused at check-in
+    bookings: dict[str, int] = field(default_factory=dict)
 
 
 def piecewise_poisson(
@@ -146,6 +150,13 @@ def _steps(profile: Profile, scenario: Scenario) -> list[tuple[int, float]]:
     return profile.steps(scenario.spec.day)
 
 
+def slot_minutes(scenario: Scenario, service: str) -> int:
+    """The service's booking slot length in the office, else 15 minutes."""
+    config = next((s for s in scenario.office.services if s.id == service), None)
+    booking = getattr(config, "booking", None)
+    return int(booking.slot_minutes) if booking is not None else APPOINTMENT_SLOT_MINUTES
+
+
 def plan_visitors(scenario: Scenario, seed: int) -> tuple[list[Visitor], int]:
     """The day's visitors (walk-ins and appointments that come) and how many appointments missed."""
     spec = scenario.spec
@@ -161,14 +172,17 @@ def plan_visitors(scenario: Scenario, seed: int) -> tuple[list[Visitor], int]:
     booked = list(spec.appointments.services.items())
     if booked:
         for t in piecewise_poisson(arrivals_rng, _steps(spec.appointments, scenario), day.end):
-            slot = day.start + math.floor((t - day.start) / APPOINTMENT_SLOT_MINUTES) * 15
             service = arrivals_rng.choices([s for s, _ in booked], [w for _, w in booked])[0]
+            length = slot_minutes(scenario, service)
+            slot = day.start + math.floor((t - day.start) / length) * length
             if arrivals_rng.random() < spec.appointments.no_show:
                 missed += 1
                 continue
             come = slot + arrivals_rng.gauss(0.0, spec.appointments.punctuality_minutes)
             come = min(max(come, float(day.start)), day.end - 0.01)
-            visitors.append(Visitor(len(visitors), service, come, kind="appointment"))
+            visitors.append(
+                Visitor(len(visitors), service, come, kind="appointment", slot=float(slot))
+            )
     visitors.sort(key=lambda v: v.arrive)
     for index, visitor in enumerate(visitors):
         visitor.index = index
@@ -198,6 +212,7 @@ class Simulation:
         progress: Callable[[float], None] | None = None,
         should_stop: Callable[[], bool] = lambda: False,
         sleep: Callable[[float], None] = time.sleep,
+        booking_token: str | None = None,
     ) -> None:
         self.scenario = scenario
         self.client = client
@@ -232,6 +247,8 @@ class Simulation:
                 Operator(plan, scenario.levels(plan), workplace, password, scenario.shift(plan))
             )
         self.transfers = {r.from_service: r for r in self.spec.transfers}
+        self.booking_token = booking_token
+        self.bookings = {"booked": 0, "refused": 0, "check_in_refused": 0}
 
     # -- the event loop -----------------------------------------------------------------------
 
@@ -243,6 +260,8 @@ class Simulation:
 
     def run(self) -> DayResult:
         visitors, missed = plan_visitors(self.scenario, self.seed)
+        if self.booking_token is not None and self.speed is None:
+            self._book(visitors)
         for visitor in visitors:
             self.at(visitor.arrive, partial(self._arrive, visitor))
         for op in self.operators:
@@ -277,6 +296,7 @@ class Simulation:
             wall_seconds=time.monotonic() - wall_start,
             requests=self.client.requests - requests_before,
             unknown_calls=self.unknown_calls,
+            bookings=dict(self.bookings),
         )
 
     def _advance(self, minute: float, wall_start: float) -> None:
@@ -297,8 +317,42 @@ class Simulation:
 
     # -- visitors -------------------------------------------------------------------------------
 
+    def _book(self, visitors: list[Visitor]) -> None:
+        """The day before, the appointments are booked through the booking API (an outside
+        system's token); a full slot moves the visitor to the next one (up to three later), a
+        refused booking leaves a walk-in."""
+        assert self.booking_token is not None
+        self.client.at = self.absolute(self.spec.day.start) - timedelta(days=1)
+        for visitor in visitors:
+            if visitor.slot is None:
+                continue
+            length = slot_minutes(self.scenario, visitor.service)
+            for attempt in range(4):
+                slot = visitor.slot + attempt * length
+                if slot >= self.spec.day.end:
+                    break
+                try:
+                    visitor.code = self.client.book(
+                        self.booking_token, visitor.service, self.absolute(slot)
+                    )
+                except Refused as exc:
+                    if exc.status >= 500:
+                        raise
+                    continue
+                visitor.arrive = min(visitor.arrive + slot - visitor.slot, self.spec.day.end - 0.01)
+                visitor.slot = slot
+                break
+            self.bookings["booked" if visitor.code else "refused"] += 1
+
     def _arrive(self, visitor: Visitor) -> None:
-        answer = self.client.issue(visitor.service)
+        answer = None
+        if visitor.code is not None:
+            try:
+                answer = self.client.check_in(visitor.code)
+            except Refused:
+                self.bookings["check_in_refused"] += 1  # a walk-in ticket instead
+        if answer is None:
+            answer = self.client.issue(visitor.service)
         visitor.ticket = int(answer["id"])
         visitor.number = str(answer["number"])
         visitor.issued = self.now

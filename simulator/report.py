@@ -98,6 +98,7 @@ def kpis(day: DayResult) -> dict[str, Any]:
         "walk_ins": sum(1 for v in visitors if v.kind == "walk_in"),
         "appointments_came": sum(1 for v in visitors if v.kind == "appointment"),
         "appointments_missed": day.appointments_missed,
+        "bookings": day.bookings,
         "served": sum(1 for e in episodes if e.outcome in ("resolved", "transferred")),
         "transfers": sum(1 for e in episodes if e.outcome == "transferred"),
         "returns": sum(1 for e in episodes if e.outcome == "returned"),
@@ -143,7 +144,8 @@ def render_table(figures: dict[str, Any]) -> str:
         f"Scenario {figures['scenario']}, seed {figures['seed']}, day from {figures['day_start']}",
         f"tickets issued {figures['tickets_issued']} (arrivals {figures['arrivals']}, "
         f"appointments came {figures['appointments_came']}, missed "
-        f"{figures['appointments_missed']}); served {figures['served']}, transfers "
+        f"{figures['appointments_missed']}, booked through the API "
+        f"{figures['bookings'].get('booked', 0)}); served {figures['served']}, transfers "
         f"{figures['transfers']}, returns {figures['returns']}, no-shows {figures['no_shows']}, "
         f"left waiting {figures['left_waiting']}",
         "",

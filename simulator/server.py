@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from queue_server.service.bookings import add_api_client
 from queue_server.service.config import DeviceConfig, OfficeConfig, apply_config
 from queue_server.storage.db import make_engine, migrate, sqlite_url
 from simulator.client import SimulationError
@@ -63,6 +64,7 @@ class SimulationServer:
         self.url = ""
         self.passwords: dict[str, str] = {}
         self.kiosk_token = ""
+        self.booking_token = ""  # an API client's: appointments are booked through the API
 
     def start(self) -> SimulationServer:
         office, self.passwords, self.kiosk_token = simulated_office(self.scenario)
@@ -70,6 +72,7 @@ class SimulationServer:
         try:
             migrate(engine)
             apply_config(engine, office)
+            _, self.booking_token = add_api_client(engine, office.id, "okno simulate")
         finally:
             engine.dispose()
         port_file = self.workdir / "port"
@@ -87,6 +90,9 @@ class SimulationServer:
             # every simulated operator logs in from this one address
             OKNO_LOGIN_RATE_PER_MINUTE="100000",
             OKNO_LOGIN_RATE_BURST="100000",
+            # and books every appointment of the day from the same address
+            OKNO_PUBLIC_RATE_PER_MINUTE="1000000",
+            OKNO_PUBLIC_RATE_BURST="100000",
         )
         env.pop("OKNO_DATABASE_URL", None)
         with self.log.open("ab") as log:
