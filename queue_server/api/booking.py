@@ -1,8 +1,9 @@
 """The booking API for outside systems: `/api/v1/offices/{office}/booking/...`.
 
 Callers hold an API client token of the office (`okno api-client add`); an administrator's
-token works too. Limited per address like the public routes. Refusals are problem JSON in the
-caller's language (Accept-Language), a booking's refusal in the visitor's (`lang` of the body).
+token works too. Each caller is rate-limited like a public page's visitor. Refusals are problem
+JSON in the caller's language (Accept-Language), a booking's refusal in the visitor's (`lang` of
+the body).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from queue_protocol.bookings import (
 )
 from queue_server.api.deps import ContainerDep, IdempotencyKeyDep, PrincipalDep
 from queue_server.api.problems import problem, request_lang
-from queue_server.api.ratelimit import limit_public
 from queue_server.api.routes import _LIMITED, run_command
 from queue_server.domain.bookings import BookingNotFound
 from queue_server.domain.errors import DomainError
@@ -32,11 +32,7 @@ from queue_server.service import commands as c
 from queue_server.service.auth import API_CLIENT, Principal, require
 from queue_server.service.bookings import BookingQueries
 
-router = APIRouter(
-    prefix="/api/v1/offices/{office}/booking",
-    tags=["booking"],
-    dependencies=[Depends(limit_public)],
-)
+router = APIRouter(prefix="/api/v1/offices/{office}/booking", tags=["booking"])
 
 #: the longest date range one free-slots request may ask for
 MAX_RANGE_DAYS = 31
@@ -76,8 +72,17 @@ def booking_queries(request: Request, container: ContainerDep) -> BookingQueries
 QueriesDep = Annotated[BookingQueries, Depends(booking_queries)]
 
 
-def _caller(principal: Principal, office: str) -> None:
+async def booking_caller(office: OfficeId, principal: PrincipalDep, request: Request) -> Principal:
+    """The caller, when it is an API client (or an admin) of `office`: checked before the
+    request's fields, so a caller without the right gets 403 whatever it sent. Each caller is
+    then limited like a public page's visitor (OKNO_PUBLIC_RATE_*), per caller rather than per
+    address, since a portal sends every visitor's booking from one address."""
     require(principal, API_CLIENT, office=office)
+    request.app.state.public_limit.check(principal.key)
+    return principal
+
+
+CallerDep = Annotated[Principal, Depends(booking_caller)]
 
 
 class BadRange(DomainError):
@@ -88,21 +93,20 @@ class BadRange(DomainError):
 @router.get("/days", response_model=FreeDays, responses=_RESPONSES)
 async def free_days(
     office: OfficeId,
-    principal: PrincipalDep,
+    principal: CallerDep,
     queries: QueriesDep,
     service: Annotated[str, Query(max_length=64)],
     year: Annotated[int, Query(ge=2000, le=2100)],
     month: Annotated[int, Query(ge=1, le=12)],
 ) -> FreeDays:
     """The days of a month (office time) with at least one slot of `service` bookable now."""
-    _caller(principal, office)
     return await run_in_threadpool(queries.free_days, office, service, year, month)
 
 
 @router.get("/slots", response_model=list[FreeSlots], responses=_RESPONSES)
 async def free_slots(
     office: OfficeId,
-    principal: PrincipalDep,
+    principal: CallerDep,
     queries: QueriesDep,
     service: Annotated[str, Query(max_length=64)],
     date_from: Annotated[date, Query(alias="from", description="first day, office time")],
@@ -112,7 +116,6 @@ async def free_slots(
 ) -> list[FreeSlots]:
     """The free slots of `service` per day from `from` to `to` (at most 31 days), with the
     places left in each; days without a free slot are listed with none."""
-    _caller(principal, office)
     last = date_to or date_from
     if last < date_from or last - date_from >= timedelta(days=MAX_RANGE_DAYS):
         raise BadRange(
@@ -133,14 +136,13 @@ async def book(
     body: BookRequest,
     request: Request,
     container: ContainerDep,
-    principal: PrincipalDep,
+    principal: CallerDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> JSONResponse:
     """Book a place in a slot for a visitor. The answer holds the booking `code` (typed or
     scanned at the kiosk) and `manage_secret`, shown this once. Send an `Idempotency-Key`: a
     retry then gets the same booking, never a second one. A refusal is in the visitor's
     language (`lang`) and books nothing."""
-    _caller(principal, office)
     command = c.BookSlot(
         office,
         body.service,
@@ -169,10 +171,9 @@ async def book(
 
 @router.get("/bookings/{code}", response_model=BookingView, responses=_RESPONSES)
 async def booking(
-    office: OfficeId, code: Code, principal: PrincipalDep, queries: QueriesDep
+    office: OfficeId, code: Code, principal: CallerDep, queries: QueriesDep
 ) -> BookingView:
     """A booking of the office by its code (no contact is shown)."""
-    _caller(principal, office)
     found = await run_in_threadpool(queries.booking_by_code, office, code)
     if found is None:
         raise BookingNotFound(
@@ -189,11 +190,10 @@ async def cancel(
     code: Code,
     request: Request,
     container: ContainerDep,
-    principal: PrincipalDep,
+    principal: CallerDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> JSONResponse:
     """Cancel a booking (before its time): its place is free again."""
-    _caller(principal, office)
     command = c.CancelBooking(office, code, request_lang(request))
     return await run_command(request, container, command, principal, idempotency_key, code)
 
@@ -205,11 +205,10 @@ async def move(
     body: MoveRequest,
     request: Request,
     container: ContainerDep,
-    principal: PrincipalDep,
+    principal: CallerDep,
     idempotency_key: IdempotencyKeyDep = None,
 ) -> JSONResponse:
     """Move a booking to another free slot of its service; the code stays the same."""
-    _caller(principal, office)
     command = c.MoveBooking(office, code, body.slot_at, request_lang(request))
     return await run_command(
         request, container, command, principal, idempotency_key, body.model_dump(mode="json")

@@ -49,6 +49,18 @@ ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/offices/{office}/tickets/{ticket}/cancel"): frozenset({"supervisor"}),
     # A booked visitor checks in at the office's kiosk (or through an API client's token).
     ("POST", "/api/v1/offices/{office}/check-in"): frozenset({"kiosk"}),
+    # The booking API is for the office's API clients (and admins) only: no kind here may call it.
+    **{
+        (method, f"/api/v1/offices/{{office}}/booking/{path}"): frozenset()
+        for method, path in (
+            ("GET", "days"),
+            ("GET", "slots"),
+            ("POST", "bookings"),
+            ("GET", "bookings/{code}"),
+            ("POST", "bookings/{code}/cancel"),
+            ("POST", "bookings/{code}/move"),
+        )
+    },
 }
 DESK_PREFIX = "/api/v1/desk"  # every desk route is for the operator signed in at a workplace
 KINDS = ("kiosk", "display", "rating", "operator", "supervisor")
@@ -93,7 +105,7 @@ class Route:
 
     @property
     def url(self) -> str:
-        return self.path.format(office=OFFICE, ticket=1, token="no-such-ticket")
+        return self.path.format(office=OFFICE, ticket=1, token="no-such-ticket", code="ACDEFHJK")
 
 
 def allowed(route: Route) -> frozenset[str] | None:
