@@ -1,9 +1,9 @@
 """Walk the booking pages in Chromium against a real demo server; optionally save screenshots.
 
 `python -m tests.e2e.booking_shots` writes docs/screenshots/booking-*.png at a phone's
-(390x844) and a laptop's (1280x800) viewport: services, calendar, slots, the form with an
-error, the confirmation, the manage page and the cancelled booking. The browser test uses
-`walk` without screenshots to book a slot through the pages and cancel it.
+(390x844, Russian and English) and a laptop's (1280x800) viewport: services, calendar, slots,
+the form with an error, the confirmation, the manage page and the cancelled booking. The
+browser test uses `walk` without screenshots to book a slot through the pages and cancel it.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def demo_server() -> Iterator[ServerProcess]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def walk(page: Page, base_url: str, shot: str | None = None) -> str:
+def walk(page: Page, base_url: str, shot: str | None = None, lang: str = "ru") -> str:
     """Book the first free slot of the first service, then cancel it; returns the code.
 
     With `shot` (a file name suffix) each page is saved as
@@ -70,19 +70,19 @@ def walk(page: Page, base_url: str, shot: str | None = None) -> str:
         if shot is not None:
             page.screenshot(path=str(SHOTS / f"booking-{step}-{shot}.png"), full_page=True)
 
-    page.goto(f"{base_url}/book?lang=ru")
+    page.goto(f"{base_url}/book?lang={lang}")
     snap("services")
     page.locator("a.choice").first.click()
     page.wait_for_selector("table.month")
     if page.locator("table.month td a").count() == 0:  # the month's last days are taken
-        page.click("text=Следующий месяц")
+        page.click(".pager a >> nth=-1")
         page.wait_for_selector("table.month td a")
     snap("calendar")
     page.locator("table.month td a").first.click()
     page.wait_for_selector("ul.times")
     snap("slots")
     page.locator("ul.times a").first.click()
-    page.fill("#f-name", "Анна")
+    page.fill("#f-name", "Анна" if lang == "ru" else "Anna")
     page.fill("#f-phone", "8 900 12")
     page.check("#f-consent")
     page.click("button[type=submit]")
@@ -93,7 +93,7 @@ def walk(page: Page, base_url: str, shot: str | None = None) -> str:
     page.wait_for_selector(".code")
     code = page.inner_text(".code").strip()
     snap("confirmation")
-    page.click("text=Перенести или отменить запись")
+    page.click("a.btn[href^='/book/manage/']:not([download])")
     page.wait_for_selector("a.btn.danger")
     snap("manage")
     page.click("a.btn.danger")
@@ -106,9 +106,11 @@ def walk(page: Page, base_url: str, shot: str | None = None) -> str:
 def main() -> int:
     SHOTS.mkdir(parents=True, exist_ok=True)
     with demo_server() as server, chromium() as browser:
-        for name, viewport in (("390x844", PHONE), ("1280x800", LAPTOP)):
-            context = browser.new_context(viewport=viewport, locale="ru-RU")  # type: ignore[arg-type]
-            walk(context.new_page(), server.url, shot=name)
+        runs = (("390x844", PHONE, "ru"), ("1280x800", LAPTOP, "ru"), ("390x844-en", PHONE, "en"))
+        for name, viewport, lang in runs:
+            locale = "ru-RU" if lang == "ru" else "en-GB"
+            context = browser.new_context(viewport=viewport, locale=locale)  # type: ignore[arg-type]
+            walk(context.new_page(), server.url, shot=name, lang=lang)
             context.close()
     for path in sorted(SHOTS.glob("booking-*.png")):
         sys.stdout.write(f"{path}\n")
