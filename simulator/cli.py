@@ -88,6 +88,8 @@ def run_simulate(args: argparse.Namespace) -> int:
     out = args.out or DEFAULT_OUT / f"{scenario.name}-{args.seed}"
     from simulator.report import render_table
 
+    _stop_on_sigterm()
+
     seed = args.seed
     while True:
         try:
@@ -107,6 +109,16 @@ def run_simulate(args: argparse.Namespace) -> int:
         if not args.repeat:
             return 0
         seed += 1  # the next day: other visitors
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so the simulation's own server is stopped, never orphaned."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def simulate(

@@ -97,6 +97,16 @@ class SimulationServer:
         env.pop("OKNO_DATABASE_URL", None)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
+        try:
+            self._wait_for(port_file)
+        except BaseException:  # a stop (Ctrl-C, SIGTERM) while it starts: never an orphan
+            self.stop()
+            raise
+        self.url = f"http://127.0.0.1:{int(port_file.read_text())}"
+        return self
+
+    def _wait_for(self, port_file: Path) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while not port_file.exists() or not port_file.read_text():
             if self.process.poll() is not None:
@@ -104,11 +114,8 @@ class SimulationServer:
                     f"the simulation server exited: {self.log.read_text(errors='replace')[-2000:]}"
                 )
             if time.monotonic() > deadline:
-                self.stop()
                 raise SimulationError("the simulation server did not start in time")
             time.sleep(0.05)
-        self.url = f"http://127.0.0.1:{int(port_file.read_text())}"
-        return self
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
