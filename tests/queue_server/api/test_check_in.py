@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from queue_server.service.bookings import add_api_client
 from tests.helpers.bookings import add_booking, add_office, set_check_in
 from tests.helpers.office import DISPLAY_TOKEN, OFFICE, Office
 from tests.queue_server.api.conftest import KIOSK, login
@@ -168,3 +169,17 @@ async def test_the_route_is_in_the_openapi_with_its_refusals(api: API) -> None:
     document = (await api[0].get("/openapi.json")).json()
     responses = document["paths"]["/api/v1/offices/{office}/check-in"]["post"]["responses"]
     assert {"201", "404", "409", "422", "429"} <= set(responses)
+
+
+async def test_an_api_client_of_the_office_checks_a_booking_in(api: API) -> None:
+    """A booking system's API client token checks in like the kiosk; another office's not."""
+    client, office = api
+    add_booking(office.engine, OFFICE, "ACDE7K3P", slot(0))
+    _, token = add_api_client(office.engine, OFFICE, "Портал")
+    add_office(office.engine, "north", {"ru": "Северный ЦЗН"})
+    _, other = add_api_client(office.engine, "north", "Портал севера")
+    refused = await post(client, "ACDE7K3P", headers={"Authorization": f"Bearer {other}"})
+    assert refused.status_code == 403
+    response = await post(client, "ACDE7K3P", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 201, response.text
+    assert response.json()["booking"] == "ACDE7K3P"

@@ -6,13 +6,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from queue_server.domain.checkin import CheckInRefused
 from queue_server.service import commands as c
+from queue_server.service.bus import Idempotency
+from queue_server.service.config import apply_config, parse_config
 from queue_server.storage import tables as t
 from tests.helpers.bookings import add_booking, add_office, booking_row, set_check_in
-from tests.helpers.office import OFFICE, WORKPLACES, Office
+from tests.helpers.office import OFFICE, OFFICE_YAML, WORKPLACES, Office
 from tests.queue_server.service.test_commands import state
 
 pytestmark = pytest.mark.integration
@@ -214,3 +216,29 @@ def test_refusals_speak_english_to_an_english_visitor(office: Office) -> None:
     """The English message of a refusal is English text."""
     refused = refusal(office, "XXXX9999", "en")
     assert refused.message("en").startswith("No booking with code XXXX9999")
+
+
+def test_the_office_yaml_check_in_section_is_what_the_check_in_reads(office: Office) -> None:
+    """`booking: {check_in: {late_policy: refuse, late_minutes: 5}}` applied with the office
+    file: 6 min late is refused."""
+    text = OFFICE_YAML.replace(
+        "\nworkplaces:",
+        "\nbooking:\n  check_in: {early_minutes: 30, late_minutes: 5, late_policy: refuse}"
+        "\nworkplaces:",
+        1,
+    )
+    apply_config(office.engine, parse_config(text, "office.yaml"))
+    add_booking(office.engine, OFFICE, "ACDE7K3P", slot(-6))
+    assert refusal(office, "ACDE7K3P").code == "check_in_too_late"
+
+
+def test_a_retried_check_in_with_its_key_answers_the_same_ticket(office: Office) -> None:
+    """The same Idempotency-Key twice: the first answer again, one ticket, no refusal."""
+    add_booking(office.engine, OFFICE, "ACDE7K3P", slot(0))
+    command = c.CheckIn(OFFICE, "ACDE7K3P", by_kiosk=True)
+    key = Idempotency.of("kiosk:kiosk-1", "k1", "/check-in", {"code": "ACDE7K3P"})
+    first = office.service.execute(command, key)
+    again = office.service.execute(command, key)
+    assert again.replayed and again.body == first.body
+    with office.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(t.tickets)).scalar() == 1
