@@ -147,9 +147,15 @@ def _changed(tx: Tx, kind: EventType, record: BookingRecord, **extra: object) ->
     )
 
 
-def _notice(tx: Tx, kind: str, record: BookingRecord, manage_url: str | None = None) -> None:
-    """Queue the visitor's notice (NOTICES' outbox) in this transaction."""
-    booking_notice(tx, kind, record, manage_url=manage_url)
+def _notice(
+    tx: Tx,
+    kind: str,
+    record: BookingRecord,
+    manage_url: str | None = None,
+    extra: dict[str, object] | None = None,
+) -> None:
+    """Queue the visitor's notice (the notices outbox) in this transaction."""
+    booking_notice(tx, kind, record, manage_url=manage_url, extra=extra)
 
 
 def _manage_url(tx: Tx, secret: str) -> str:
@@ -249,7 +255,8 @@ def move_booking(tx: Tx, cmd: c.MoveBooking) -> BookingView:
     moved = store.by_id(record.id)
     assert moved is not None
     _changed(tx, EventType.BOOKING_CREATED, moved, moved_from=record.slot_at)
-    _notice(tx, "booking_confirmation", moved)
+    # The manage secret is not known here (only its hash): the notice says the new time.
+    _notice(tx, "booking_confirmation", moved, extra={"moved_from": record.slot_at.isoformat()})
     return booking_view(moved, service, tx.tz)
 
 

@@ -11,8 +11,10 @@ from sqlalchemy import select
 
 from queue_server.domain import errors
 from queue_server.domain.bookings import CODE_ALPHABET, secret_hash
+from queue_server.notify.channels import NoticeChannels
 from queue_server.service import commands as c
 from queue_server.service.bookings import BookingQueries, add_api_client, api_client_for_token
+from queue_server.service.bus import QueueService
 from queue_server.storage import tables as t
 from tests.helpers.bookable import enable_booking
 from tests.helpers.office import OFFICE, Office
@@ -218,3 +220,30 @@ def test_housekeeping_marks_earlier_days_unvisited_bookings_missed(booking_offic
     with booking_office.engine.connect() as conn:
         statuses = dict(conn.execute(select(t.bookings.c.code, t.bookings.c.status)).all())
     assert statuses == {old: "missed", today: "booked"}
+
+
+def test_booking_cancel_and_move_queue_the_visitors_notices(booking_office: Office) -> None:
+    """With e-mail and SMS configured: a confirmation with the manage link on each channel the
+    contact allows, another on a move (saying the old time), a cancellation on cancel."""
+    service = QueueService(
+        booking_office.engine,
+        lambda token: f"https://okno.example/t/{token}",
+        booking_office.clock,
+        notices=NoticeChannels(email=True, sms=True),
+    )
+    answer = service.execute(
+        c.BookSlot(OFFICE, "reg", msk(11, 9), email="anna@example.ru", consent=True)
+    ).body
+    service.execute(c.MoveBooking(OFFICE, answer["code"], msk(11, 10)))
+    service.execute(c.CancelBooking(OFFICE, answer["code"]))
+    with booking_office.engine.connect() as conn:
+        rows = conn.execute(select(t.notices).order_by(t.notices.c.id)).all()
+    assert [(r.kind, r.channel, r.recipient) for r in rows] == [
+        ("booking_confirmation", "email", "anna@example.ru"),
+        ("booking_confirmation", "email", "anna@example.ru"),
+        ("cancellation", "email", "anna@example.ru"),
+    ]
+    secret = answer["manage_secret"]
+    assert rows[0].data["manage_url"] == f"https://okno.example/book/manage/{secret}"
+    assert rows[1].data["moved_from"] == msk(11, 9).astimezone(UTC).isoformat()
+    assert rows[1].data["time"] == "10:00"
