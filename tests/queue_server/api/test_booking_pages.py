@@ -462,3 +462,31 @@ async def test_several_offices_are_listed_first(site: Client) -> None:
     assert 'href="/book?office=north&amp;lang=ru"' in html
     north = (await client.get("/book?office=north")).text
     assert "Выберите услугу" in north and "нет услуг с предварительной записью" in north
+
+
+@pytest_asyncio.fixture
+async def any_site(office: Office) -> AsyncIterator[Client]:
+    """The booking pages on each backend (SQLite, and PostgreSQL with the `postgres` marker)."""
+    from queue_server.api.events import encode_row
+
+    make_bookable(office.engine)
+    settings = ServerSettings(database_url="sqlite://", public_url="http://okno.test")
+    container = Container(
+        settings, office.engine, office.service, office.queries, office.auth, EventHub(encode_row)
+    )
+    transport = httpx.ASGITransport(app=create_app(container))
+    async with httpx.AsyncClient(transport=transport, base_url="http://okno") as client:
+        yield client, office
+
+
+async def test_book_refuse_and_cancel_on_each_backend(any_site: Client) -> None:
+    """Book, a second visitor refused on the full slot, cancel: the same on both databases."""
+    client, office = any_site
+    manage = await _book(client, name="Иван", phone=PHONE, consent="yes")
+    assert "Вы записаны" in (await client.get(f"{manage}?new=1")).text
+    client.cookies.clear()
+    refused = await _post(client, FORM)
+    assert refused.status_code == 409 and _bookings(office) == 1
+    confirm = await client.get(f"{manage}/cancel")
+    assert (await client.post(f"{manage}/cancel", data={"csrf": _csrf(confirm.text)})).is_redirect
+    assert "Запись отменена" in (await client.get(manage)).text
