@@ -1,8 +1,9 @@
 """`POST /api/v1/offices/{office}/check-in`: a booked visitor checks in (kiosk or booking API).
 
-Guessing codes is slowed down: a kiosk, an API client or an address that sent `GUESSES`
-unknown or malformed codes within `GUESS_WINDOW` seconds is refused (429) until the oldest of
-them is a minute old.
+Guessing codes is slowed down: a kiosk or an API client that sent `GUESSES` unknown or
+malformed codes within `GUESS_WINDOW` seconds is refused (429) until the oldest of them is a
+minute old; so is an address that sent `ADDRESS_GUESSES` (several kiosks, or every caller behind
+a reverse proxy, share one address: one visitor's typos must not stop the others).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from queue_server.service.auth import require
 
 router = APIRouter(prefix="/api/v1")
 
-GUESSES = 10  # unknown codes allowed per caller and per address ...
+GUESSES = 10  # unknown codes allowed per caller (device or API client) ...
+ADDRESS_GUESSES = 3 * GUESSES  # ... and per address ...
 GUESS_WINDOW = 60.0  # ... within this many seconds
 # Refusals that tell a guesser something: the code does not exist (here or anywhere).
 _GUESS_CODES = frozenset({"unknown_booking", "malformed_booking_code"})
@@ -68,13 +70,15 @@ class CodeGuessing:
         self._misses: TTLCache[str, deque[float]] = TTLCache(max_tracked, window, timer=clock)
         self._guard = threading.Lock()
 
-    def check(self, *keys: str) -> None:
-        """Raise TooManyCodes when any of `keys` already has `allowed` misses in the window."""
+    def check(self, *keys: str, allowed: int | None = None) -> None:
+        """Raise TooManyCodes when any of `keys` already has `allowed` (default: the guard's)
+        misses in the window."""
+        limit = self.allowed if allowed is None else allowed
         with self._guard:
             now = self.clock()
             for key in keys:
                 misses = self._recent(key, now)
-                if len(misses) >= self.allowed:
+                if len(misses) >= limit:
                     wait = misses[0] + self.window - now
                     raise TooManyCodes(max(1, math.ceil(wait)))
 
@@ -120,7 +124,8 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     429: {
         **_LIMITED[429],
         "description": f"too_many_codes: {GUESSES} unknown codes within a minute from this "
-        "device, client or address; Retry-After says when to try again",
+        f"device or client (or {ADDRESS_GUESSES} from this address); Retry-After says when to "
+        "try again",
     },
 }
 
@@ -154,7 +159,8 @@ async def check_in(
     require(principal, *CHECK_IN_KINDS, office=office)
     guard = guessing(request)
     keys = (principal.key, "ip:" + _address(request))
-    guard.check(*keys)
+    guard.check(keys[0])
+    guard.check(keys[1], allowed=ADDRESS_GUESSES)
     command = c.CheckIn(
         office,
         body.code,
