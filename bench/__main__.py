@@ -15,6 +15,7 @@ from bench import (
     issue_throughput,
     kiosk_tap,
     read_cost,
+    status_live,
     ws_latency,
     ws_memory,
 )
@@ -27,6 +28,7 @@ BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
     ("WebSocket memory", ws_memory.run),
     ("kiosk tap", kiosk_tap.run),
     ("desk click", desk_click.run),
+    ("status pages live", status_live.run),
     ("booking pages", booking_pages.run),
 ]
 

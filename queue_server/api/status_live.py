@@ -7,12 +7,15 @@ event whose data is JSON: `status`, `html` (the card's inner HTML, rendered and 
 the page's own template), `announce` (the sentence for the live region), `title` and `final`.
 
 `StatusFeed` listens to the event hub. An event of an office that has open streams marks the
-office for a refresh; one refresh at a time per office reads every followed ticket in one
-transaction from the office's shared reading (`QueueQueries.public_tickets`: one replay per
-event seq, not one per phone), renders each (ticket, language) once, and hands the new card
-to the streams whose card changed. Events arriving during a refresh cost one more refresh, not
-one each. Estimates move with the clock, so followed offices are refreshed every REFRESH_EVERY
-seconds too.
+office for a refresh, which reads every followed ticket in one transaction, renders each
+(ticket, language) once, and hands the new card to the streams whose card changed. It reads in
+two rounds that run side by side: the statuses alone, so that a called ticket's page changes
+at once even while the queue is being replayed, and the waiting tickets' places and estimates
+from the office's shared reading (`QueueQueries.read_public_tickets`: one replay per event
+seq, not one per phone). Events arriving during a round cost at most one more round, and none
+when the office's seq has not moved past what was read; a card read at an older seq never
+replaces a newer one. Estimates move with the clock, so followed offices are refreshed every
+REFRESH_EVERY seconds too.
 
 Streams are bounded: at most `per_client` from one address (an IPv6 /64 counts as one) and
 `total` in the process; past those the answer is a problem JSON 429 or 503 with Retry-After,
@@ -36,6 +39,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from queue_protocol.enums import TicketStatus
 from queue_protocol.models import PublicTicket
 from queue_server.api.deps import ContainerDep
 from queue_server.api.pages import Card, render_card
@@ -58,6 +62,10 @@ STREAM_SECONDS = 15 * 60.0
 RETRY_MS = 3000
 #: Seconds a refused client is told to wait.
 RETRY_AFTER = 30
+
+# The two rounds of a refresh (see StatusFeed).
+STATUS = "status"
+PLACES = "places"
 
 # Events that never change a ticket's public status.
 _IGNORED = ("rating.", "device.")
@@ -99,6 +107,7 @@ class StreamsFull(DomainError):
 class Watcher:
     """One open stream: a ticket followed in one language from one client address.
 
+    `shown` is the card the page has (or is about to get), read at the office's event `seq`.
     `queue` holds at most the newest encoded message; None tells the stream to end.
     """
 
@@ -107,10 +116,15 @@ class Watcher:
     lang: str
     client: str
     shown: Card
+    seq: int = 0
     queue: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(1))
 
-    def offer(self, card: Card) -> None:
-        """Send `card` unless the page shows it already; an unsent older card is replaced."""
+    def offer(self, card: Card, seq: int) -> None:
+        """Send `card`, read at `seq`, unless the page shows it already or something newer; an
+        unsent older card is replaced."""
+        if seq < self.seq:
+            return  # read before what the page shows: never step back
+        self.seq = seq
         if card == self.shown:
             return
         self.shown = card
@@ -155,10 +169,15 @@ class StatusFeed:
         self.refresh_every = refresh_every
         self.render = render
         self.refreshes = 0  # refreshes made (for tests and benchmarks)
+        self.events_seen = 0  # events the hub handed over, of any office
         self._offices: dict[str, set[Watcher]] = {}
         self._clients: Counter[str] = Counter()
-        self._dirty: set[str] = set()
-        self._running: dict[str, asyncio.Task[None]] = {}
+        # Per (office, round): STATUS reads the statuses alone, PLACES the waiting tickets'
+        # places and estimates (a replay of the queue); each runs one at a time, coalesced.
+        self._dirty: set[tuple[str, str]] = set()
+        self._forced: set[tuple[str, str]] = set()
+        self._seqs: dict[tuple[str, str], int] = {}  # the seq each round last read
+        self._running: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._ticker: asyncio.Task[None] | None = None
         self._closed = False
 
@@ -166,13 +185,16 @@ class StatusFeed:
         """Streams open now."""
         return sum(len(w) for w in self._offices.values())
 
-    def open(self, office: str, token: str, lang: str, client: str, shown: Card) -> Watcher:
-        """Register a stream that already shows `shown`; raises TooManyStreams or StreamsFull."""
+    def open(
+        self, office: str, token: str, lang: str, client: str, shown: Card, seq: int = 0
+    ) -> Watcher:
+        """Register a stream that already shows `shown` (read at `seq`); raises TooManyStreams
+        or StreamsFull."""
         if self._closed or len(self) >= self.total:
             raise StreamsFull()
         if self._clients[client] >= self.per_client:
             raise TooManyStreams(self.per_client)
-        watcher = Watcher(office, token, lang, client, shown)
+        watcher = Watcher(office, token, lang, client, shown, seq)
         self._offices.setdefault(office, set()).add(watcher)
         self._clients[client] += 1
         if self._ticker is None:
@@ -192,49 +214,83 @@ class StatusFeed:
 
     def on_event(self, office: str, event: dict[str, Any]) -> None:
         """Hub listener: an event of a followed office makes it refresh (coalesced)."""
+        self.events_seen += 1
         if office in self._offices and not str(event.get("type", "")).startswith(_IGNORED):
             self.refresh(office)
 
-    def refresh(self, office: str) -> None:
-        """Re-read the followed tickets of `office` soon; at most one refresh runs at a time."""
-        self._dirty.add(office)
-        if office not in self._running:
-            task = asyncio.get_running_loop().create_task(self._refresh(office))
-            self._running[office] = task
+    def refresh(self, office: str, force: bool = False) -> None:
+        """Re-read the followed tickets of `office` soon (both rounds, each coalesced).
 
-    async def _refresh(self, office: str) -> None:
+        Unless `force`d (estimates age), a round that finds the office at the seq it last read
+        sends nothing.
+        """
+        loop = asyncio.get_running_loop()
+        for kind in (STATUS, PLACES):
+            key = (office, kind)
+            self._dirty.add(key)
+            if force:
+                self._forced.add(key)
+            if key not in self._running:
+                self._running[key] = loop.create_task(self._round(office, kind))
+
+    async def _round(self, office: str, kind: str) -> None:
+        """Read and send until `office` has nothing new for this round.
+
+        The STATUS round never waits for a replay, so a called ticket's page changes at once
+        even while the PLACES round replays the queue for an earlier change; the watchers'
+        seqs keep a slower round's older card from replacing a newer one.
+        """
+        key = (office, kind)
         try:
-            while office in self._dirty and office in self._offices:
-                self._dirty.discard(office)
+            while key in self._dirty and office in self._offices:
+                self._dirty.discard(key)
+                forced = key in self._forced
+                self._forced.discard(key)
                 keys = {(w.token, w.lang) for w in self._offices[office]}
+                unless = None if forced else self._seqs.get(key)
                 try:
-                    cards = await asyncio.to_thread(self._cards, keys)
+                    cards, seq = await asyncio.to_thread(self._read, office, keys, kind, unless)
                 except Exception:
                     log.exception("could not refresh the followed tickets of office %s", office)
                     return
-                self.refreshes += 1
+                if seq is None or (seq == self._seqs.get(key) and not forced):
+                    continue
+                self._seqs[key] = seq
                 for watcher in list(self._offices.get(office, ())):
                     card = cards.get((watcher.token, watcher.lang))
                     if card is not None:
-                        watcher.offer(card)
+                        watcher.offer(card, seq)
+                if kind == PLACES:
+                    self.refreshes += 1
         finally:
-            self._dirty.discard(office)
-            del self._running[office]
+            self._dirty.discard(key)
+            del self._running[key]
 
-    def _cards(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Card]:
-        """The card of each (token, language), each rendered once (worker thread)."""
-        found = self.queries.public_tickets(sorted({token for token, _ in keys}))
-        return {
-            (token, lang): self.render(found[token][1], lang)
-            for token, lang in keys
-            if token in found
-        }
+    def _read(
+        self, office: str, keys: set[tuple[str, str]], kind: str, unless: int | None
+    ) -> tuple[dict[tuple[str, str], Card], int | None]:
+        """The cards of `keys` this round renders, and the office's seq read (worker thread);
+        nothing is rendered when the office is still at seq `unless`.
+
+        STATUS renders the tickets that are not waiting (without a replay); PLACES the waiting
+        ones, with their places. Each (token, language) is rendered once.
+        """
+        places = kind == PLACES
+        read = self.queries.read_public_tickets(sorted({t for t, _ in keys}), places)
+        cards: dict[tuple[str, str], Card] = {}
+        if unless is not None and read.seqs.get(office) == unless:
+            return cards, unless
+        for token, lang in keys:
+            found = read.tickets.get(token)
+            if found is not None and (found[1].status == TicketStatus.WAITING) == places:
+                cards[(token, lang)] = self.render(found[1], lang)
+        return cards, read.seqs.get(office)
 
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(self.refresh_every)
             for office in list(self._offices):
-                self.refresh(office)
+                self.refresh(office, force=True)
 
     def close(self) -> None:
         """End every stream (the server is stopping) and refuse new ones."""
@@ -276,21 +332,25 @@ async def ticket_events(token: str, request: Request, container: ContainerDep) -
     if lang not in ("ru", "en"):
         lang = request_lang(request)
     await limit_public(request)
-    found = await run_in_threadpool(container.queries.public_tickets, [token])
+    feed: StatusFeed = request.app.state.status_feed
+    seen = feed.events_seen
+    read = await run_in_threadpool(container.queries.read_public_tickets, [token])
+    found = read.tickets
     if token not in found:
         if lang == "en":
             return problem(404, "unknown_ticket", "No ticket with this link")
         return problem(404, "unknown_ticket", "Талон не найден")
     office, ticket = found[token]
-    feed: StatusFeed = request.app.state.status_feed
     first = feed.render(ticket, lang)
     client = client_key(request.client.host) if request.client else "unknown"
     try:
-        watcher = feed.open(office, token, lang, client, first)
+        watcher = feed.open(office, token, lang, client, first, read.seqs[office])
     except (TooManyStreams, StreamsFull) as exc:
         response = problem(exc.status, exc.code, exc.message(lang), {"retry_after": RETRY_AFTER})
         response.headers["Retry-After"] = str(RETRY_AFTER)
         return response
+    if feed.events_seen != seen:
+        feed.refresh(office, force=True)  # an event came while the ticket was read
     return StreamingResponse(
         _stream(feed, watcher, first),
         media_type="text/event-stream",

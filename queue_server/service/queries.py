@@ -78,6 +78,15 @@ class OfficeReading:
         return self._queue_json
 
 
+@dataclass(frozen=True)
+class PublicTickets:
+    """Public statuses by token (with each ticket's office), and the event seq of each office
+    as it was read."""
+
+    tickets: dict[str, tuple[str, PublicTicket]]
+    seqs: dict[str, int]
+
+
 class QueueQueries:
     """Read-only questions, each answered from one consistent snapshot of the database."""
 
@@ -122,7 +131,7 @@ class QueueQueries:
                 at=tx.now,
                 lines=lines,
                 ordered=ordered,
-                positions=tx.known_positions[1],
+                positions=dict(tx.known_positions[1]),
                 snapshot=snapshot_data(tx, lines, ordered).to_json(),
                 office=office,
             )
@@ -179,12 +188,22 @@ class QueueQueries:
         return found[token][1]
 
     def public_tickets(self, tokens: Sequence[str]) -> dict[str, tuple[str, PublicTicket]]:
-        """token -> (office, public status) for each known token, from one snapshot.
+        """token -> (office, public status) for each known token, from one snapshot."""
+        return self.read_public_tickets(tokens).tickets
+
+    def read_public_tickets(
+        self, tokens: Sequence[str], with_positions: bool = True
+    ) -> PublicTickets:
+        """The public status of each known token, and the seq of each office read, from one
+        snapshot.
 
         Waiting tickets take their place and estimate from the office's shared reading, so a
-        hall of phones followed live costs one replay per office, not one per phone.
+        hall of phones followed live costs one replay per office, not one per phone. Without
+        `with_positions` no reading is made (waiting tickets have no place or estimate then):
+        what a called ticket's page needs at once, before the queue is replayed.
         """
         found: dict[str, tuple[str, PublicTicket]] = {}
+        seqs: dict[str, int] = {}
         with read_transaction(self.engine) as conn:
             repo = Repository(conn)
             rows = []
@@ -196,9 +215,10 @@ class QueueQueries:
                 tx = txs.get(row.office)
                 if tx is None:
                     tx = txs[row.office] = self._tx(repo, row.office)
+                    seqs[row.office] = tx.office.seq
                 service = tx.services.get(row.service)
                 ahead = minutes = None
-                if row.status == "waiting":
+                if row.status == "waiting" and with_positions:
                     if row.office not in readings:
                         readings[row.office] = self._reading(tx)
                     position = readings[row.office].positions.get(row.id)
@@ -225,7 +245,7 @@ class QueueQueries:
                         slot_at=slot_at,
                     ),
                 )
-        return found
+        return PublicTickets(found, seqs)
 
     def snapshot(self, office: str) -> tuple[int, dict[str, Any]]:
         """(seq, data): the office's present state as of event `seq` (a `SnapshotData`)."""

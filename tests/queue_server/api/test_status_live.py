@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Sequence
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from queue_server.api.status_live import (
 )
 from queue_server.bootstrap import Container
 from queue_server.service.hub import EventHub
+from queue_server.service.queries import PublicTickets
 from queue_server.settings import ServerSettings
 from queue_server.storage.db import sqlite_url
 from tests.helpers.live_app import live_app
@@ -115,16 +117,26 @@ def test_encoded_event_is_one_status_message() -> None:
 
 
 class FakeQueries:
-    """Answers public_tickets from a dict; counts calls; can be held to look slow."""
+    """Answers read_public_tickets from a dict at office seq `seq`; records each read."""
 
     def __init__(self, tickets: dict[str, PublicTicket]) -> None:
         self.tickets = tickets
-        self.calls = 0
-        self.gate: asyncio.Event | None = None
+        self.seq = 1
+        self.reads: list[tuple[list[str], bool]] = []
+        self.on_positions: Callable[[], None] | None = None
 
-    def public_tickets(self, tokens: Sequence[str]) -> dict[str, tuple[str, PublicTicket]]:
-        self.calls += 1
-        return {t: ("test", self.tickets[t]) for t in tokens if t in self.tickets}
+    @property
+    def calls(self) -> int:
+        return len(self.reads)
+
+    def read_public_tickets(
+        self, tokens: Sequence[str], with_positions: bool = True
+    ) -> PublicTickets:
+        self.reads.append((list(tokens), with_positions))
+        if with_positions and self.on_positions is not None:
+            self.on_positions()
+        found = {t: ("test", self.tickets[t]) for t in tokens if t in self.tickets}
+        return PublicTickets(found, {"test": self.seq})
 
 
 def _card(status: TicketStatus = TicketStatus.WAITING) -> Card:
@@ -168,6 +180,70 @@ async def test_feed_refresh_sends_only_changed_cards() -> None:
 
 
 @pytest.mark.asyncio
+async def test_a_call_reaches_its_phone_while_the_queue_is_being_replayed() -> None:
+    """A ticket called during a slow replay for an earlier change is sent at once."""
+    queries = FakeQueries({"a": _ticket(), "b": _ticket(number="А043")})
+    feed = StatusFeed(queries, per_client=10, total=10)  # type: ignore[arg-type]
+    a = feed.open("test", "a", "ru", "x", _card())
+    b = feed.open("test", "b", "ru", "x", _card())
+    replaying = threading.Event()
+    release = threading.Event()
+
+    def slow_replay() -> None:
+        replaying.set()
+        release.wait(WITHIN)
+
+    queries.on_positions = slow_replay
+    feed.on_event("test", {"type": "queue.changed"})
+    async with asyncio.timeout(WITHIN):
+        assert await asyncio.to_thread(replaying.wait, WITHIN)
+        queries.tickets["a"] = _ticket(TicketStatus.CALLED)
+        queries.seq = 2
+        feed.on_event("test", {"type": "ticket.called"})
+        sent = await a.queue.get()  # while the replay still holds
+    assert sent is not None and "Ваша очередь" in sent and not release.is_set()
+    release.set()
+    queries.on_positions = None
+    await _settled(feed)
+    assert "Ваша очередь" in a.shown.html  # the replay's older read did not step back
+    assert b.shown.status == "waiting"
+    feed.close()
+
+
+def test_a_card_read_at_an_older_seq_is_ignored() -> None:
+    """A card read before the one the page has never replaces it."""
+    watcher = Watcher("test", "a", "ru", "x", _card(TicketStatus.CALLED), seq=5)
+    watcher.offer(_card(), 4)
+    assert watcher.queue.empty() and watcher.shown.status == "called"
+    watcher.offer(_card(TicketStatus.SERVING), 6)
+    assert watcher.shown.status == "serving" and watcher.seq == 6
+
+
+@pytest.mark.asyncio
+async def test_refresh_at_an_unchanged_seq_sends_nothing() -> None:
+    """An event the last refresh already read costs one status read and no render."""
+    queries = FakeQueries({"a": _ticket()})
+    rendered: list[str] = []
+
+    def render(ticket: PublicTicket, lang: str) -> Card:
+        rendered.append(ticket.number)
+        return render_card(ticket, lang)
+
+    feed = StatusFeed(queries, per_client=10, total=10, render=render)  # type: ignore[arg-type]
+    feed.open("test", "a", "ru", "x", _card())
+    feed.on_event("test", {"type": "queue.changed"})
+    await _settled(feed)
+    assert len(rendered) == 1 and feed.refreshes == 1 and queries.calls == 2
+    feed.on_event("test", {"type": "queue.changed"})  # seq still 1
+    await _settled(feed)
+    assert len(rendered) == 1 and feed.refreshes == 1 and queries.calls == 4
+    feed.refresh("test", force=True)  # the clock moved: estimates are read again
+    await _settled(feed)
+    assert len(rendered) == 2 and feed.refreshes == 2
+    feed.close()
+
+
+@pytest.mark.asyncio
 async def test_feed_coalesces_a_burst_of_events() -> None:
     """Fifty events while a refresh runs cost one more refresh, not fifty."""
     queries = FakeQueries({"a": _ticket()})
@@ -176,7 +252,7 @@ async def test_feed_coalesces_a_burst_of_events() -> None:
     for seq in range(50):
         feed.on_event("test", {"type": "queue.changed", "seq": seq})
     await _settled(feed)
-    assert 1 <= feed.refreshes <= 2 and queries.calls == feed.refreshes
+    assert feed.refreshes == 1 and queries.calls <= 4  # a second round finds the same seq
     feed.close()
 
 
@@ -197,14 +273,14 @@ async def test_feed_ignores_other_offices_and_rating_events() -> None:
 def test_watcher_keeps_only_the_newest_card_and_never_loses_the_end() -> None:
     """An unsent card is replaced by a newer one; an end is not replaced by a card."""
     watcher = Watcher("test", "a", "ru", "x", _card())
-    watcher.offer(_card(TicketStatus.CALLED))
-    watcher.offer(_card(TicketStatus.SERVING))
+    watcher.offer(_card(TicketStatus.CALLED), 1)
+    watcher.offer(_card(TicketStatus.SERVING), 2)
     sent = watcher.queue.get_nowait()
     assert sent is not None and '"status": "serving"' in sent
-    watcher.offer(_card(TicketStatus.SERVING))  # what the page shows: nothing to send
+    watcher.offer(_card(TicketStatus.SERVING), 3)  # what the page shows: nothing to send
     assert watcher.queue.empty()
     watcher.end()
-    watcher.offer(_card(TicketStatus.DONE))
+    watcher.offer(_card(TicketStatus.DONE), 4)
     assert watcher.queue.get_nowait() is None
 
 
