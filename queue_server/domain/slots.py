@@ -246,8 +246,12 @@ def refused(reason: Refusal, rules: BookingRules, local: datetime | None = None)
             "This service cannot be booked in advance: take a ticket at the office",
         ),
         Refusal.SLOT_IN_PAST: (
-            f"Время {when} уже прошло: выберите другое",
-            f"{when} has already passed: please choose another time",
+            f"Время {when} уже прошло: выберите другое"
+            if local is not None
+            else "Это время уже прошло: выберите другое",
+            f"{when} has already passed: please choose another time"
+            if local is not None
+            else "This time has already passed: please choose another time",
         ),
         Refusal.TOO_SOON: (
             f"Записаться можно не позднее чем за {lead_ru} до приёма: выберите время позже",

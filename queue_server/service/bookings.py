@@ -138,6 +138,21 @@ def _check(
         raise engine_.refused(reason, rules, slot_at.astimezone(cal.tz))
 
 
+def _slot_utc(slot_at: datetime, rules: BookingRules, cal: Calendar, now: datetime) -> datetime:
+    """`slot_at` in UTC; a time far from now (even beyond what a datetime holds in another
+    zone) is refused at once as past or beyond the horizon, before anything is counted."""
+    try:
+        moment = slot_at.astimezone(UTC)
+        local: datetime | None = moment.astimezone(cal.tz)
+    except OverflowError:
+        past = slot_at.year <= 1
+        moment, local = (datetime.min if past else datetime.max).replace(tzinfo=UTC), None
+    if abs(moment - now) > timedelta(days=rules.horizon_days + 2):
+        reason = Refusal.SLOT_IN_PAST if moment <= now else Refusal.BEYOND_HORIZON
+        raise engine_.refused(reason, rules, local)
+    return moment
+
+
 def _changed(tx: Tx, kind: EventType, record: BookingRecord, **extra: object) -> None:
     tx.emit(
         kind,
@@ -168,7 +183,7 @@ def book_slot(tx: Tx, cmd: c.BookSlot) -> BookedSlot:
     """Book one place of `cmd.slot_at`; refused (nothing written) when the engine says no."""
     store = BookingStore(tx.repo.conn)
     service, rules, cal = _rules(tx, store, cmd.service)
-    slot_at = cmd.slot_at.astimezone(UTC)
+    slot_at = _slot_utc(cmd.slot_at, rules, cal, tx.now)
     who = contact(cmd.name, cmd.phone, cmd.email, cmd.consent)
     _check(rules, cal, tx.now, slot_at, _counts(store, tx, service.id, cal, slot_at))
     code = new_code()
@@ -244,7 +259,7 @@ def move_booking(tx: Tx, cmd: c.MoveBooking) -> BookingView:
     store = BookingStore(tx.repo.conn)
     record = _open_booking(tx, store, cmd.code)
     service, rules, cal = _rules(tx, store, record.service)
-    slot_at = cmd.slot_at.astimezone(UTC)
+    slot_at = _slot_utc(cmd.slot_at, rules, cal, tx.now)
     if slot_at == record.slot_at:
         return booking_view(record, service, tx.tz)
     counts = _counts(store, tx, service.id, cal, slot_at)
@@ -338,9 +353,13 @@ class BookingQueries:
             repo, store = Repository(conn), BookingStore(conn)
             known = self._office(repo, office)
             rules, cal = self._service(repo, store, known, service)
-            start, end = engine_.day_bounds(cal, day, day)
-            counts = store.counts(office, service, start, end)
-            free = engine_.free_slots(rules, cal, self.clock(), day, counts)
+            now = self.clock()
+            if abs(day - now.date()) > timedelta(days=rules.horizon_days + 2):
+                free = []  # far past or beyond the horizon (also dates no zone can shift)
+            else:
+                start, end = engine_.day_bounds(cal, day, day)
+                counts = store.counts(office, service, start, end)
+                free = engine_.free_slots(rules, cal, now, day, counts)
         return FreeSlots(
             office=office,
             service=service,

@@ -96,6 +96,9 @@ async def test_same_idempotency_key_gives_the_same_booking(
         ({"slot_at": "2026-03-10T09:00:00+03:00"}, "en", 409, "slot_in_past", "already passed"),
         ({"slot_at": "2026-04-20T09:00:00+03:00"}, "en", 409, "beyond_horizon", "14 days"),
         ({"slot_at": "2026-03-12T09:00:00+03:00"}, "ru", 409, "holiday", "не работает"),
+        ({"slot_at": "9999-12-31T23:00:00-05:00"}, "en", 409, "beyond_horizon", "14 days"),
+        ({"slot_at": "0001-01-01T00:30:00+03:00"}, "ru", 409, "slot_in_past", "Это время"),
+        ({"slot_at": "2025-03-11T09:00:00+03:00"}, "en", 409, "slot_in_past", "11.03.2025"),
         ({"slot_at": "2026-03-14T09:00:00+03:00"}, "en", 409, "closed", "free slots"),
         ({"phone": "123", "consent": True}, "ru", 422, "invalid_phone", "+7 900 123-45-67"),
         ({"email": "anna@@x", "consent": True}, "en", 422, "invalid_email", "not valid"),
@@ -147,6 +150,10 @@ async def test_malformed_requests_are_422_without_booking(api: API, portal: dict
         headers=portal,
     )
     assert wide.status_code == 422 and wide.json()["code"] == "bad_range"
+    edge = await client.get(
+        f"{BASE}/slots", params={"service": "reg", "from": "9999-12-31"}, headers=portal
+    )
+    assert edge.status_code == 200 and edge.json()[0]["slots"] == []
     assert bookings(office) == 0
 
 
