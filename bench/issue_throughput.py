@@ -14,6 +14,10 @@ cancelled before the next cell, so every cell starts from the same queue.
 The baseline is the essential write done with the stdlib `sqlite3` module: one transaction per
 ticket (BEGIN IMMEDIATE, update a counter, insert a ticket row, COMMIT), WAL + synchronous=FULL.
 The server's and the load generator's CPU use are reported so one can tell which side saturates.
+
+Call-next latency: at 0 and 5,000 waiting (plus the tickets called), alice calls the next visitor,
+starts and finishes, `CALL_CYCLES` times; only the call-next answer is timed (p50 / p99), and it
+is printed beside the raw sqlite3 transaction's own time from the same run.
 """
 
 from __future__ import annotations
@@ -41,8 +45,12 @@ from bench._common import (
     server_pid,
 )
 
-GOAL = 1000.0  # tickets/s
-QUEUE_SIZES = (0, 200, 1000, 5000)
+GOAL = 1500.0  # tickets/s at 0 waiting
+FLAT_GOAL = 0.7  # the rate at 5,000 waiting over the rate at 0 waiting
+CALL_P99_GOAL = 20.0  # ms, call-next at 5,000 waiting
+QUEUE_SIZES = (0, 1000, 5000)
+CALL_QUEUES = (0, 5000)
+CALL_CYCLES = 200
 CONCURRENCY = (1, 8, 32)
 CELL_TICKETS = 200  # at most this many tickets per cell (the queue grows by as many)…
 CELL_SECONDS = 3.0  # …or this long, whichever comes first
@@ -186,6 +194,48 @@ def trim_queue(path: Path, top: int) -> None:
         db.close()
 
 
+@dataclass(frozen=True)
+class CallCell:
+    queue: int
+    calls: int
+    p50_ms: float
+    p99_ms: float
+    server_cpu: float
+
+
+async def _calls(port: int, pid: int, queue: int) -> CallCell:
+    """alice: call-next (timed), start, finish, `CALL_CYCLES` times."""
+    http = await HttpConnection.open(port)
+    try:
+        token = await login(http, "alice")
+        call = HttpConnection.build("POST", "/api/v1/desk/call-next", None, token)
+        start = HttpConnection.build("POST", "/api/v1/desk/start", None, token)
+        finish = HttpConnection.build("POST", "/api/v1/desk/finish", {}, token)
+        latencies: list[float] = []
+        busy = 0.0
+        for _ in range(CALL_CYCLES):
+            cpu0 = cpu_seconds(pid)
+            t0 = time.perf_counter()
+            status, raw = await http.send(call)
+            latencies.append(time.perf_counter() - t0)
+            busy += cpu_seconds(pid) - cpu0
+            if status != 200:
+                raise RuntimeError(f"call-next: {status} {raw[:300]!r}")
+            for request in (start, finish):
+                status, raw = await http.send(request)
+                if status != 200:
+                    raise RuntimeError(f"desk: {status} {raw[:300]!r}")
+        return CallCell(
+            queue=queue,
+            calls=len(latencies),
+            p50_ms=percentile(latencies, 50) * 1000,
+            p99_ms=percentile(latencies, 99) * 1000,
+            server_cpu=busy / sum(latencies) if latencies else 0.0,
+        )
+    finally:
+        await http.close()
+
+
 # -- the load -----------------------------------------------------------------------------------
 
 
@@ -293,8 +343,9 @@ async def _seed(port: int) -> tuple[int, int]:
         await http.close()
 
 
-def measure() -> tuple[float, list[Cell]]:
+def measure() -> tuple[float, list[Cell], list[CallCell]]:
     cells: list[Cell] = []
+    calls: list[CallCell] = []
     with tempfile.TemporaryDirectory(prefix="okno-bench-") as tmp:
         workdir = Path(tmp)
         raw = raw_sqlite_rate(workdir)
@@ -316,7 +367,19 @@ def measure() -> tuple[float, list[Cell]]:
                     trim_queue(db, top)
                     cells.append(cell)
                     _print_cell(cell, raw)
-    return raw, cells
+            for queue in CALL_QUEUES:
+                trim_queue(db, 0)
+                fill_queue(db, seeds, queue + CALL_CYCLES)
+                call_cell = uvloop.run(_calls(server.port, pid, queue))
+                calls.append(call_cell)
+                print(
+                    f"call-next at {queue:>4}(+{CALL_CYCLES}) waiting:"
+                    f" p50 {call_cell.p50_ms:6.2f} ms"
+                    f"  p99 {call_cell.p99_ms:6.2f} ms  raw sqlite3 tx {1000 / raw:5.2f} ms"
+                    f"  p50/raw {call_cell.p50_ms * raw / 1000:5.1f}",
+                    flush=True,
+                )
+    return raw, cells, calls
 
 
 def _print_cell(cell: Cell, raw: float) -> None:
@@ -334,19 +397,46 @@ def _print_cell(cell: Cell, raw: float) -> None:
 def run() -> list[Figure]:
     """Measure and print; returns the headline figures."""
     print("== issue throughput (POST /offices/test/tickets, SQLite WAL + FULL)", flush=True)
-    raw, cells = measure()
+    raw, cells, calls = measure()
     figures = [Figure("raw sqlite3 ticket transactions", raw, "tx/s", "", None)]
+    best: dict[int, Cell] = {}
     for queue in QUEUE_SIZES:
-        best = max(
+        best[queue] = max(
             (c for c in cells if c.queue == queue and c.client == "raw"), key=lambda c: c.rate
+        )
+        cell = best[queue]
+        figures.append(
+            Figure(
+                f"tickets/s at {queue} waiting ({cell.clients} clients)",
+                cell.rate,
+                "tickets/s",
+                f">= {GOAL:,.0f}" if queue == 0 else "",
+                cell.rate >= GOAL if queue == 0 else None,
+            )
+        )
+        figures.append(Figure(f"  ratio to raw sqlite3 at {queue}", cell.rate / raw, "", "", None))
+    flat = best[QUEUE_SIZES[-1]].rate / best[0].rate if best[0].rate else 0.0
+    figures.append(
+        Figure(
+            f"ratio tickets/s {QUEUE_SIZES[-1]} / 0 waiting",
+            flat,
+            "",
+            f">= {FLAT_GOAL}",
+            flat >= FLAT_GOAL,
+        )
+    )
+    for call in calls:
+        last = call.queue == CALL_QUEUES[-1]
+        figures.append(
+            Figure(f"call-next p50 at {call.queue} waiting", call.p50_ms, "ms", "", None)
         )
         figures.append(
             Figure(
-                f"tickets/s at {queue} waiting ({best.clients} clients)",
-                best.rate,
-                "tickets/s",
-                f">= {GOAL:,.0f}",
-                best.rate >= GOAL,
+                f"call-next p99 at {call.queue} waiting",
+                call.p99_ms,
+                "ms",
+                f"<= {CALL_P99_GOAL:.0f}" if last else "",
+                call.p99_ms <= CALL_P99_GOAL if last else None,
             )
         )
     return figures

@@ -28,7 +28,6 @@ from queue_server.domain.model import (
     next_status,
 )
 from queue_server.domain.numbering import service_day
-from queue_server.domain.order import next_for
 from queue_server.service import commands as c
 from queue_server.service.bookings import book_slot, cancel_booking, mark_missed, move_booking
 from queue_server.service.checkin import check_in
@@ -118,7 +117,7 @@ def _ready_to_call(tx: Tx, op: Operator) -> None:
 def call_next(tx: Tx, cmd: c.CallNext) -> DeskState:
     op = _operator(tx, cmd)
     _ready_to_call(tx, op)
-    ticket = next_for(op, tx.repo.waiting(tx.office.id), tx.rules, tx.now)
+    ticket = tx.next_for(op)
     if ticket is None:
         raise errors.QueueEmpty("Очередь пуста", "Nobody is waiting for you")
     return _call(tx, op, ticket)

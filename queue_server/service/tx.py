@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -14,8 +14,15 @@ from queue_protocol.payloads import PAYLOADS, Payload
 from queue_server.domain import errors
 from queue_server.domain.durations import Durations
 from queue_server.domain.estimate import Position, estimate_all, expected_minutes
-from queue_server.domain.model import ServiceRule, Ticket
+from queue_server.domain.incremental import (
+    EstimateKeeper,
+    IncrementalEstimate,
+    RecordedPositions,
+)
+from queue_server.domain.model import Operator, ServiceRule, Ticket
+from queue_server.domain.order import next_for
 from queue_server.notify.channels import NoticeChannels
+from queue_server.storage.cache import CachedRepository
 from queue_server.storage.repository import OfficeRow, Repository, ServiceRow, WorkplaceRow
 
 
@@ -33,7 +40,9 @@ class Tx:
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     queue_touched: bool = False
     # Positions computed after the last change, reused by the `queue.changed` summary.
-    known_positions: tuple[list[Ticket], dict[int, Position]] | None = None
+    known_positions: tuple[list[Ticket], Mapping[int, Position]] | None = None
+    # The recorded replay those positions come from, when the office keeps one.
+    record: IncrementalEstimate | None = None
     # The notice channels configured on this server (none by default: nothing is queued).
     notices: NoticeChannels = field(default_factory=NoticeChannels)
 
@@ -81,10 +90,42 @@ class Tx:
         """The duration model of the estimate, learned from the office's recent steps."""
         return self.repo.duration_model(self.office.id, self.rules)
 
-    def positions(self) -> tuple[list[Ticket], dict[int, Position]]:
-        """Every waiting ticket and its position, as the state stands now in this transaction."""
+    def _keeper(self) -> EstimateKeeper | None:
+        repo = self.repo
+        if isinstance(repo, CachedRepository) and repo.cache.office == self.office.id:
+            return repo.cache.keeper
+        return None
+
+    def next_for(self, op: Operator) -> Ticket | None:
+        """The ticket `op` calls now (`order.next_for`): from the office's recorded replay when
+        it holds the waiting tickets (a look at each line's head), else by a pass over them all."""
+        waiting = self.repo.waiting(self.office.id)
+        keeper = self._keeper()
+        if keeper is not None:
+            known, ticket = keeper.next_for(op, len(waiting), self.rules, self.now)
+            if known:
+                return ticket
+        return next_for(op, waiting, self.rules, self.now)
+
+    def positions(self) -> tuple[list[Ticket], Mapping[int, Position]]:
+        """Every waiting ticket and its position, as the state stands now in this transaction.
+
+        The office's recorded replay answers when it provably equals `estimate_all` (a new
+        ticket at the tail is added in a few steps); otherwise the whole queue is replayed.
+        The positions are then looked up per ticket, not made for every one.
+        """
         waiting = self.repo.waiting(self.office.id)
         operators = self.repo.operators(self.office.id)
-        positions = estimate_all(waiting, operators, self.rules, self.durations(), self.now)
+        durations = self.durations()
+        positions: Mapping[int, Position]
+        record = None
+        keeper = self._keeper()
+        if keeper is not None:
+            record = keeper.estimate(waiting, operators, self.rules, durations, self.now)
+        if record is not None:
+            positions = RecordedPositions(record, self.now)
+        else:
+            positions = estimate_all(waiting, operators, self.rules, durations, self.now)
+        self.record = record
         self.known_positions = (waiting, positions)
         return waiting, positions

@@ -25,6 +25,7 @@ from queue_server.domain.durations import (
     PauseRecord,
     StepRecord,
 )
+from queue_server.domain.incremental import EstimateKeeper
 from queue_server.domain.model import (
     Operator,
     OperatorState,
@@ -63,6 +64,8 @@ class OfficeCache:
     steps: list[StepRecord] | None = None
     pauses: list[PauseRecord] | None = None
     duration_model: LearnedDurations | None = None
+    # The wait estimate's recorded replay, told of every change below (domain/incremental.py).
+    keeper: EstimateKeeper = field(default_factory=EstimateKeeper)
     # Set by every write through the cache in the current transaction: a failure after one means
     # the cached objects may no longer match the database.
     written: bool = False
@@ -189,6 +192,7 @@ class CachedRepository(Repository):
 
     def set_operator(self, operator: str, **values: Any) -> None:
         self.cache.written = True
+        self.cache.keeper.changed(ticket=False)
         super().set_operator(operator, **values)
         cache = self._ready()
         row = cache.operator_rows.get(operator)
@@ -202,10 +206,12 @@ class CachedRepository(Repository):
             self._ready()
             ticket.id = ticket_id
             self._place(ticket)
+            self.cache.keeper.issued(ticket)
         return ticket_id
 
     def save_ticket(self, ticket: Ticket) -> None:
         self.cache.written = True
+        self.cache.keeper.changed()
         super().save_ticket(ticket)
         self._ready()
         self._place(ticket)

@@ -1,0 +1,69 @@
+"""Through the command bus, the recorded replay answers as the full replay (issue 11)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from queue_server.service import commands as c
+from queue_server.service.tx import Tx
+from queue_server.service.views import queue_lines
+from queue_server.storage.repository import Repository
+from tests.helpers.office import OFFICE, WORKPLACES, Office
+
+pytestmark = pytest.mark.integration
+
+
+def _reference(office: Office) -> Tx:
+    """A transaction over a plain repository: its positions are `estimate_all`'s."""
+    conn = office.engine.connect()
+    repo = Repository(conn)
+    row = repo.office(OFFICE)
+    assert row is not None
+    return Tx(repo=repo, office=row, now=office.clock(), status_url=lambda _: "")
+
+
+def _lines(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    changed = [e for e in events if e["type"] == "queue.changed"]
+    assert changed, "every command that touches the queue tells of it"
+    return list(changed[-1]["data"]["services"])
+
+
+def test_issues_and_calls_answer_as_the_full_replay(office: Office) -> None:
+    """60 walk-ins and a few calls: every issue's ahead/minutes and every queue.changed equal
+    estimate_all and views over the same state, and most issues need no new replay."""
+    for op in ("alice", "bob", "carol"):
+        office.service.execute(c.SignIn(OFFICE, op, WORKPLACES[op]))
+    issues = 0
+    for i in range(60):
+        office.clock.advance(seconds=7)
+        executed = office.service.execute(c.IssueTicket(OFFICE, ("reg", "vac", "ben")[i % 3]))
+        issues += 1
+        tx = _reference(office)
+        try:
+            _, positions = tx.positions()
+            expected = positions[executed.body["id"]]
+            assert (executed.body["ahead"], executed.body["estimate_minutes"]) == (
+                expected.ahead,
+                expected.minutes,
+            )
+            reference = [line.model_dump(mode="json") for line in queue_lines(tx)]
+        finally:
+            tx.repo.conn.close()
+        assert _lines(executed.events) == reference
+        if i % 20 == 19:
+            called = office.service.execute(
+                c.CallNext(office=OFFICE, operator="alice", workplace=WORKPLACES["alice"])
+            )
+            tx = _reference(office)
+            try:
+                reference = [line.model_dump(mode="json") for line in queue_lines(tx)]
+            finally:
+                tx.repo.conn.close()
+            assert _lines(called.events) == reference
+            office.service.execute(
+                c.NoShow(office=OFFICE, operator="alice", workplace=WORKPLACES["alice"])
+            )
+    keeper = office.service._caches[OFFICE].keeper
+    assert keeper.rebuilds < issues // 2
