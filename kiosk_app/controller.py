@@ -29,6 +29,7 @@ from kiosk_app.state import (
     CheckInRequest,
     IssueRequest,
     KioskFlow,
+    MenuService,
     Screen,
     build_menu,
     local_time,
@@ -410,7 +411,7 @@ class KioskController(QObject):
     def ticket_data(self, ticket: IssuedTicket, visitor_lang: str) -> TicketData:
         """What the paper says, in the visitor's language."""
         lang: Literal["ru", "en"] = "en" if visitor_lang == "en" else "ru"
-        service = self.flow.menu.services.get(ticket.service) if self.flow.menu else None
+        service = self.service_of(ticket.service)
         footer = (
             "Thank you! Watch the display board for your call."
             if lang == "en"
@@ -428,6 +429,24 @@ class KioskController(QObject):
             footer=footer,
             lang=lang,
         )
+
+    def service_of(self, service_id: str) -> MenuService | None:
+        """A service by id: from the menu, else (a booked service the kiosk does not offer for
+        walk-ins) from the office's whole list, so its ticket still names it."""
+        menu = self.flow.menu
+        if menu is not None and service_id in menu.services:
+            return menu.services[service_id]
+        for view in self.services.services if self.services is not None else ():
+            if view.id == service_id:
+                return MenuService(
+                    id=view.id,
+                    name=view.name,
+                    description=view.description,
+                    documents=tuple(view.documents),
+                    category=view.category,
+                    hours=view.hours,
+                )
+        return None
 
     async def print(self, ticket: IssuedTicket, lang: str, key: str) -> None:
         """Print in a worker thread; on failure show the ticket with its QR and alert (`key`:
@@ -473,7 +492,8 @@ class KioskController(QObject):
             self.view.banner.set_state(ConnectionState.RECONNECTING)
             self.render()
             return
-        self.flow.checked_in(request, result, self.office_zone)
+        service = self.service_of(result.ticket.service) if result.ticket is not None else None
+        self.flow.checked_in(request, result, self.office_zone, service)
         self.render()
         if result.ticket is not None:
             logger.info("checked in: ticket %s", result.ticket.number)

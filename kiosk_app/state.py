@@ -530,10 +530,15 @@ class KioskFlow:
         self.screen = Screen.UNAVAILABLE
 
     def checked_in(
-        self, request: CheckInRequest, result: CheckInResult, zone: tzinfo | None = None
+        self,
+        request: CheckInRequest,
+        result: CheckInResult,
+        zone: tzinfo | None = None,
+        service: MenuService | None = None,
     ) -> None:
         """The server's answer to `request`: the ticket (printing starts) or why not; `zone`
-        is the office's, for the booked time shown."""
+        is the office's, for the booked time shown; `service` the ticket's service when the
+        kiosk menu does not offer it (booked only, staff-only for walk-ins)."""
         if self.checking is None or self.checking.key != request.key:
             return  # an answer to a check-in already given up
         self.checking = None
@@ -541,7 +546,8 @@ class KioskFlow:
             self.show_notice(result.notice, result.detail)
             return
         ticket = result.ticket
-        service = self.menu.services.get(ticket.service) if self.menu is not None else None
+        if self.menu is not None and ticket.service in self.menu.services:
+            service = self.menu.services[ticket.service]
         self.ticket = ShownTicket(
             ticket=ticket,
             service=service,

@@ -17,7 +17,7 @@ from kiosk_app.settings import KioskSettings
 from queue_protocol.client import ClientSession
 from queue_protocol.enums import Lang
 from queue_protocol.events import Envelope
-from queue_protocol.models import ServicesResponse
+from queue_protocol.models import IssuedTicket, ServicesResponse
 from tests.kiosk_app.conftest import run
 
 pytestmark = pytest.mark.gui
@@ -105,3 +105,24 @@ def test_the_session_asks_in_the_visitors_language(controller: KioskController) 
     assert controller.flow.lang == "en" and controller.session.client.lang is Lang.EN
     controller._on_lang()
     assert controller.session.client.lang is Lang.RU
+
+
+def test_a_booked_service_off_the_kiosk_menu_is_still_named_on_the_ticket(
+    controller: KioskController,
+) -> None:
+    """A booked service the kiosk does not offer for walk-ins (`kiosk: false`): the printed
+    ticket names it and lists its documents, not its bare id."""
+    booked_only = {
+        "id": "ben", "prefix": "Б", "name": {"ru": "Пособие", "en": "Benefit"}, "kiosk": False,
+        "documents": [{"ru": "Паспорт", "en": "Passport"}],
+        "expected_minutes": 10, "max_wait_minutes": 15,
+    }  # fmt: skip
+    controller.services = ServicesResponse.model_validate(
+        {**MENU.model_dump(), "services": [*MENU.model_dump()["services"], booked_only]}
+    )
+    controller.rebuild_menu()
+    assert controller.flow.menu is not None and "ben" not in controller.flow.menu.services
+    ticket = IssuedTicket(id=1, number="Б001", service="ben", status="waiting", ahead=0,
+                          estimate_minutes=5, status_url="http://x/t/1", issued_at=AT)  # fmt: skip
+    data = controller.ticket_data(ticket, "ru")
+    assert data.service_name == "Пособие" and data.documents == ["Паспорт"]

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from kiosk_app.state import (
     CheckInResult,
     KioskFlow,
+    MenuService,
     Notice,
     Reason,
     Screen,
@@ -317,3 +318,16 @@ def test_scanned_booking_url_and_separators() -> None:
     flow.go_home()
     assert flow.scanned(" acd-e7k 3p ") == "ACDE7K3P"
     assert flow.scanned("javascript:alert(1)") is None
+
+
+def test_a_checked_in_ticket_of_a_service_off_the_menu_keeps_the_service_given() -> None:
+    """The controller names a booked service the menu lacks: the ticket screen shows it."""
+    flow = flow_with_menu()
+    request = flow.start_check_in("ACDE7K3P")
+    assert request is not None
+    assert flow.menu is not None and "hidden" not in flow.menu.services
+    hidden = MenuService(id="hidden", name=LocalizedText(ru="Скрыто"), description=None,
+                         documents=(), category=None, hours=None)  # fmt: skip
+    answer = checked().model_copy(update={"service": "hidden"})
+    flow.checked_in(request, CheckInResult(Notice.CHECK_IN_DONE, ticket=answer), None, hidden)
+    assert flow.ticket is not None and flow.ticket.service == hidden
