@@ -240,6 +240,15 @@ def standard_scenario(name: str) -> Path:
     return Path(str(resources.files("simulator").joinpath("scenarios", name)))
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM it when its parent dies (Linux prctl)."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def with_demo_simulation(args: argparse.Namespace, run_server: Callable[..., int]) -> int:
     """`okno demo`: the employment-centre day runs against the demo server in the background.
 
@@ -285,8 +294,18 @@ def with_demo_simulation(args: argparse.Namespace, run_server: Callable[..., int
         ]  # fmt: skip
         with Path("var/demo-simulation.log").open("ab") as log:
             children.append(
-                subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+                subprocess.Popen(
+                    command,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    preexec_fn=_die_with_parent,
+                )
             )
+        # uvicorn re-raises the SIGTERM it caught, so the `finally` below may never run: the
+        # child ends with its parent instead, and this thread lives as long as the process,
+        # since the kernel's parent-death signal follows the thread that started the child.
+        stop.wait()
 
     threading.Thread(target=launch, name="okno-demo-simulation", daemon=True).start()
     try:

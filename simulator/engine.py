@@ -285,6 +285,7 @@ class Simulation:
             self._sample()
         for op in self.operators:  # a stop in the middle: close the books
             self._account(op)
+        self.queue_samples.append((self.now, sum(self.waiting.values())))  # the plot's end
         return DayResult(
             scenario=self.scenario,
             seed=self.seed,
