@@ -43,6 +43,16 @@ def check_in(tx: Tx, cmd: c.CheckIn) -> CheckedIn:
     window = store.window(tx.office.id)
     when = timing(booking.slot_at, tx.now, window, tx.tz)
     slot = booking.slot_at.astimezone(tx.tz)
+    if when is Timing.OTHER_DAY and booking.slot_at < tx.now:
+        day = f"{slot:%d.%m.%Y}"
+        raise CheckInRefused(
+            "booking_other_day",
+            f"Запись {shown} была на {day} в {slot:%H:%M}: её время прошло. Запишитесь снова "
+            f"или возьмите талон в общую очередь",
+            f"Booking {shown} was for {day} at {slot:%H:%M}: its time has passed. Please book "
+            f"again or take a walk-in ticket",
+            booking=shown,
+        )
     if when is Timing.OTHER_DAY:
         day = f"{slot:%d.%m.%Y}"
         raise CheckInRefused(

@@ -242,3 +242,12 @@ def test_a_retried_check_in_with_its_key_answers_the_same_ticket(office: Office)
     assert again.replayed and again.body == first.body
     with office.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(t.tickets)).scalar() == 1
+
+
+def test_a_booking_of_an_earlier_day_says_its_time_has_passed(office: Office) -> None:
+    """Yesterday's booking (not yet marked missed): refused as past, not "come on that day"."""
+    add_booking(office.engine, OFFICE, "ACDE7K3P", slot(-24 * 60))
+    refused = refusal(office, "ACDE7K3P", "en")
+    assert refused.code == "booking_other_day"
+    assert refused.message("en").startswith("Booking ACDE7K3P was for 09.03.2026 at 10:00")
+    assert "прошло" in refused.ru
