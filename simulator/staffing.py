@@ -441,21 +441,28 @@ class HourAdvice:
     simulated_p90: float
 
 
+#: The share of simulated days on which an hour must meet the target (4 days in 5): a staffing
+#: that only meets it on an average day fails on every busier-than-average one.
+DAYS_MEETING = 0.8
+
+
 def _simulated_p90(
     forecast: Forecast, windows: Mapping[int, int], runs: int, seed: int
 ) -> dict[int, float]:
-    pooled: dict[int, list[float]] = {h: [] for h in forecast.hours}
+    """Per hour: the p90 wait that `DAYS_MEETING` of the simulated days stay within."""
+    per_day: dict[int, list[float]] = {h: [] for h in forecast.hours}
     for run in range(runs):
         for hour, waits in simulate_waits(forecast, windows, seed * 1000 + run).items():
-            pooled[hour].extend(waits)
-    return {h: p90(pooled[h], forecast.share) for h in forecast.hours}
+            per_day[hour].append(p90(waits, forecast.share))
+    return {h: p90(per_day[h], DAYS_MEETING) for h in forecast.hours}
 
 
 def recommend(
     forecast: Forecast, runs: int = 20, seed: int = 1, max_rounds: int = 60
 ) -> list[HourAdvice]:
-    """Windows per hour: Erlang C, then corrected by simulation (`runs` days pooled, the same
-    days for every candidate): a window is added to the earliest hour whose p90 is over the
+    """Windows per hour: Erlang C, then corrected by simulation (`runs` days, the same days for
+    every candidate; an hour meets the target when its p90 wait does on 4 days in 5): a window
+    is added to the earliest hour whose p90 is over the
     target until none is, then each hour in turn gives up a window if every hour still meets
     the target without it (Erlang C treats each hour alone and in steady state; a day starts
     with an empty hall and its queues carry over)."""
@@ -687,6 +694,12 @@ def add_commands(subparsers: Any) -> None:
         action="store_true",
         help="confirm the advice with the simulator's engine against a real server",
     )
+    staffing.add_argument(
+        "--check-rounds",
+        type=int,
+        default=6,
+        help="with --check: server runs to correct the advice with (default 6)",
+    )
     staffing.set_defaults(func=run_staffing)
 
 
@@ -702,6 +715,8 @@ def run_staffing(args: Any) -> int:
 
     if not 1 <= args.runs <= 1000:
         return _fail(f"--runs {args.runs}: от 1 до 1000 / from 1 to 1000")
+    if args.check and not 1 <= args.check_rounds <= 20:
+        return _fail(f"--check-rounds {args.check_rounds}: от 1 до 20 / from 1 to 20")
     try:
         text = args.forecast.read_text(encoding="utf-8")
     except OSError as exc:
@@ -738,19 +753,44 @@ def run_staffing(args: Any) -> int:
         )
         print(f"written: {out / 'staffing.png'}, {out / 'staffing.json'}")
     if args.check:
+        import logging
+
         from simulator.client import SimulationError
         from simulator.scenario import ScenarioError
 
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
         folder = (out or Path("var/staffing")) / "check"
-        try:
-            figures = check_with_server(forecast, advice, office_text, folder, args.seed)
-        except (SimulationError, ScenarioError) as exc:
-            return _fail(f"check: {exc}")
-        print("check against a real server (okno simulate's engine), p90 wait per hour:")
-        for hour, value in figures.items():
-            mark = "ok" if value <= forecast.target_minutes else "OVER"
-            print(f"  {_hhmm(hour)}  {value:5.1f} min  {mark}")
-        overall_ok = all(v <= forecast.target_minutes for v in figures.values())
+        overall_ok = False
+        for round_ in range(1, args.check_rounds + 1):
+            for attempt in range(3):  # a loaded machine may start the server too slowly
+                try:
+                    figures = check_with_server(forecast, advice, office_text, folder, args.seed)
+                    break
+                except SimulationError as exc:
+                    if attempt == 2 or "did not start" not in str(exc):
+                        return _fail(f"check: {exc}")
+                except ScenarioError as exc:
+                    return _fail(f"check: {exc}")
+            print(
+                f"check {round_} against a real server (okno simulate's engine, seed "
+                f"{args.seed}), p90 wait per hour:"
+            )
+            for a in advice:
+                value = figures.get(a.hour, 0.0)
+                mark = "ok" if value <= forecast.target_minutes else "OVER"
+                print(f"  {_hhmm(a.hour)}  {a.windows:>3} windows  {value:5.1f} min  {mark}")
+            late = [h for h, v in figures.items() if v > forecast.target_minutes]
+            overall_ok = not late
+            if overall_ok:
+                break
+            # Corrected hour by hour: the first hour of each late stretch gets a window (the later
+            # ones are often late by its queue alone), and the day is run again.
+            for a in advice:
+                if a.hour in late and a.hour - 60 not in late:
+                    a.windows += 1
         print("check: " + ("met" if overall_ok else "NOT met") + f" (files in {folder})")
+        print(render_table(forecast, advice))
+        if out is not None:
+            plot(forecast, advice, out / "staffing.png")
         return 0 if overall_ok else 1
     return 0

@@ -31,7 +31,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from queue_server.domain.model import Operator, OperatorState, ServiceRule, TicketStatus
+from queue_server.domain.model import (
+    Operator,
+    OperatorState,
+    ServiceRule,
+    Ticket,
+    TicketClass,
+    TicketStatus,
+)
 
 #: Steps per service the model learns from (the most recent ones).
 HISTORY_STEPS = 200
@@ -40,6 +47,14 @@ HISTORY_STEPS = 200
 SERVICE_PRIOR_STEPS = 3.0
 OPERATOR_PRIOR_STEPS = 8.0
 HOUR_PRIOR_STEPS = 25.0
+#: Walk-ins are forecast at the rate of the last hour (from a quarter of an hour of history),
+#: as far as three hours ahead, and only while at most `FORECAST_MAX_WAITING` wait: beyond, the
+#: queue itself says more than the forecast, and the replay stays cheap (incremental).
+ARRIVAL_WINDOW = timedelta(minutes=60)
+MIN_ARRIVAL_WINDOW = timedelta(minutes=15)
+FORECAST_HORIZON = timedelta(hours=3)
+FORECAST_MAX_WAITING = 500
+FORECAST_MAX_TICKETS = 300
 #: A pause with no history behind it is expected to last this long.
 DEFAULT_PAUSE_MINUTES = 15.0
 #: Outcomes of a step where an operator held a call (a cancelled step never reached a desk).
@@ -68,6 +83,15 @@ class PauseRecord:
     ended_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class ArrivalRecord:
+    """One ticket that joined the queue: the service it was issued for, its class and time."""
+
+    service: str
+    ticket_class: TicketClass
+    at: datetime
+
+
 class Durations(Protocol):
     """What the replay needs to know of durations."""
 
@@ -77,6 +101,12 @@ class Durations(Protocol):
 
     def occupation(self, service: str, operator: str, at: datetime) -> timedelta:
         """How long a call of `service` made by `operator` at `at` holds the operator."""
+        ...
+
+    def expected_arrivals(self, now: datetime) -> list[Ticket]:
+        """Walk-ins expected to join after `now` (negative ids, not callable before their
+        arrival): a newcomer to a desk's primary service is called before a ticket waiting for
+        that desk's second one, so the replay must know it is coming."""
         ...
 
 
@@ -114,6 +144,9 @@ class FixedDurations:
 
     def occupation(self, service: str, operator: str, at: datetime) -> timedelta:
         return self.minutes(service)
+
+    def expected_arrivals(self, now: datetime) -> list[Ticket]:
+        return []
 
 
 def winsorized_mean(values: Sequence[float], share: float = 0.05) -> float:
@@ -170,7 +203,10 @@ class LearnedDurations:
         pause_minutes: float,
         paused_since: dict[str, datetime],
         rules: Mapping[str, ServiceRule],
+        arrivals: Sequence[ArrivalRecord] | None = None,
     ) -> None:
+        # In time order; the office cache may go on appending to the same list.
+        self._arrivals = arrivals
         self._services = services
         self._operator_factor = operator_factor
         self._hour_factor = hour_factor
@@ -267,6 +303,21 @@ class LearnedDurations:
                     paused_since[p.operator] = p.started_at
         return cls(figures, operator_factor, hour_factor, pause_minutes, paused_since, rules)
 
+    def forecasting(self, arrivals: Sequence[ArrivalRecord]) -> LearnedDurations:
+        """The same durations that also forecast walk-ins from `arrivals` (the office's latest
+        tickets, oldest first; read at each estimate, so the caller may append to the list)."""
+        model = LearnedDurations(
+            self._services,
+            self._operator_factor,
+            self._hour_factor,
+            self._pause_minutes,
+            self._paused_since,
+            self._rules,
+            arrivals,
+        )
+        model._memo = self._memo
+        return model
+
     # -- what the replay asks ------------------------------------------------------------------
 
     def factor(self, service: str, operator: str, hour: int) -> float:
@@ -300,6 +351,52 @@ class LearnedDurations:
         if op.current_service is not None and op.busy_since is not None:
             at = max(at, now + self.remaining(op, now))
         return at
+
+    def arrival_rates(self, now: datetime) -> dict[str, float]:
+        """Walk-ins per minute per service over the last hour before `now` (or since the first
+        ticket known, when later); empty when that is under a quarter of an hour or the model
+        does not forecast. (Longer and adaptive windows were tried on simulated days: they
+        smooth the morning peak away and were less accurate.)"""
+        if not self._arrivals:
+            return {}
+        first = self._arrivals[0].at
+        if first > now or now - first < MIN_ARRIVAL_WINDOW:
+            return {}
+        window = min(ARRIVAL_WINDOW, now - first)
+        since = now - window
+        counts: dict[str, int] = {}
+        for a in reversed(self._arrivals):
+            if a.at <= since:
+                break
+            walk_in = a.ticket_class is not TicketClass.APPOINTMENT
+            if a.at <= now and walk_in and a.service in self._rules:
+                counts[a.service] = counts.get(a.service, 0) + 1
+        minutes = window / timedelta(minutes=1)
+        return {service: n / minutes for service, n in counts.items()}
+
+    def expected_arrivals(self, now: datetime) -> list[Ticket]:
+        result: list[Ticket] = []
+        for service, rate in sorted(self.arrival_rates(now).items()):
+            every = timedelta(minutes=1 / rate)
+            at = now + every
+            while at <= now + FORECAST_HORIZON:
+                result.append(
+                    Ticket(
+                        id=-(len(result) + 1),
+                        number="",
+                        service=service,
+                        ticket_class=TicketClass.WALK_IN,
+                        status=TicketStatus.WAITING,
+                        issued_at=at,
+                        due_at=at,
+                        not_before=at,
+                    )
+                )
+                at += every
+        if len(result) > FORECAST_MAX_TICKETS:  # a burst must not make the replay slow
+            result.sort(key=lambda t: t.due_at)
+            del result[FORECAST_MAX_TICKETS:]
+        return result
 
     def remaining(self, op: Operator, now: datetime) -> timedelta:
         """Expected time left of the ticket at `op`'s desk, given how long it has taken so far."""

@@ -56,6 +56,9 @@ class _ServiceLines:
     priority: _Line = field(default_factory=_Line)
     regular: _Line = field(default_factory=_Line)
     special: list[Ticket] = field(default_factory=list)
+    # Walk-ins still to come (the duration model's forecast), by arrival = due time: like the
+    # regular line, only its head can be taken, once it has arrived.
+    future: _Line = field(default_factory=_Line)
 
 
 def _is_plain(ticket: Ticket) -> bool:
@@ -70,21 +73,32 @@ def _is_plain(ticket: Ticket) -> bool:
 class _Replay:
     """The waiting tickets, able to answer "what does operator O take at time t" quickly."""
 
-    def __init__(self, tickets: Iterable[Ticket], rules: Mapping[str, ServiceRule]) -> None:
+    def __init__(
+        self,
+        tickets: Iterable[Ticket],
+        rules: Mapping[str, ServiceRule],
+        future: Iterable[Ticket] = (),
+    ) -> None:
         self.rules = rules
         self.lines: dict[str, _ServiceLines] = {}
         for ticket in sorted(tickets, key=lambda t: (t.due_at, t.id)):
-            lines = self.lines.get(ticket.service)
-            if lines is None:
-                rule = rules.get(ticket.service)
-                max_wait = timedelta(minutes=rule.max_wait_minutes) if rule else None
-                lines = self.lines[ticket.service] = _ServiceLines(max_wait)
+            lines = self._lines(ticket.service)
             if not _is_plain(ticket):
                 lines.special.append(ticket)
             elif ticket.ticket_class is TicketClass.PRIORITY:
                 lines.priority.tickets.append(ticket)
             else:
                 lines.regular.tickets.append(ticket)
+        for ticket in sorted(future, key=lambda t: (t.due_at, t.id)):
+            self._lines(ticket.service).future.tickets.append(ticket)
+
+    def _lines(self, service: str) -> _ServiceLines:
+        lines = self.lines.get(service)
+        if lines is None:
+            rule = self.rules.get(service)
+            max_wait = timedelta(minutes=rule.max_wait_minutes) if rule else None
+            lines = self.lines[service] = _ServiceLines(max_wait)
+        return lines
 
     def take(self, op: Operator, now: datetime) -> Ticket | None:
         """The ticket `op` takes at `now` (the same as `order.next_for`), removed from the lines."""
@@ -109,6 +123,14 @@ class _Replay:
                 key = (level, _URGENT if late else _REGULAR, head.due_at, head.id)
                 if best_key is None or key < best_key:
                     best, best_key, best_line = head, key, line
+            line = lines.future
+            if line.start < len(line.tickets):
+                head = line.tickets[line.start]
+                if head.due_at <= now:
+                    late = lines.max_wait is not None and now - head.due_at > lines.max_wait
+                    key = (level, _URGENT if late else _REGULAR, head.due_at, head.id)
+                    if best_key is None or key < best_key:
+                        best, best_key, best_line = head, key, line
             for ticket in lines.special:
                 if not is_eligible(ticket, op, now):
                     continue
@@ -131,6 +153,12 @@ class _Replay:
             for t in self.lines[service].special
             if t.not_before is not None and t.not_before > after
         ]
+        for service in op.levels:
+            lines = self.lines.get(service)
+            if lines is not None and lines.future.start < len(lines.future.tickets):
+                head = lines.future.tickets[lines.future.start]
+                if head.due_at > after:
+                    times.append(head.due_at)
         return min(times) if times else None
 
 
@@ -153,7 +181,8 @@ def estimate_all(
         FixedDurations(expected, rules) if isinstance(expected, Mapping) else expected
     )
     waiting = [t for t in tickets if t.status is TicketStatus.WAITING]
-    replay = _Replay(waiting, rules)
+    # Walk-ins still to come (negative ids) take operators' time but get no position.
+    replay = _Replay(waiting, rules, durations.expected_arrivals(now))
     result: dict[int, Position] = {}
     heap: list[tuple[datetime, str]] = []
     active: dict[str, Operator] = {}
@@ -171,7 +200,8 @@ def estimate_all(
             if later is not None:
                 heapq.heappush(heap, (later, op_id))
             continue
-        result[ticket.id] = Position(ahead=len(result), minutes=_ceil_minutes(free_at - now))
+        if ticket.id >= 0:
+            result[ticket.id] = Position(ahead=len(result), minutes=_ceil_minutes(free_at - now))
         held = durations.occupation(ticket.service, op_id, free_at)
         heapq.heappush(heap, (free_at + held, op_id))
     if len(result) < len(waiting):

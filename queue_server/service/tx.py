@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from queue_protocol.events import EventType
 from queue_protocol.payloads import PAYLOADS, Payload
 from queue_server.domain import errors
-from queue_server.domain.durations import Durations
+from queue_server.domain.durations import FORECAST_MAX_WAITING, Durations
 from queue_server.domain.estimate import Position, estimate_all, expected_minutes
 from queue_server.domain.incremental import (
     EstimateKeeper,
@@ -87,8 +87,10 @@ class Tx:
         }
 
     def durations(self) -> Durations:
-        """The duration model of the estimate, learned from the office's recent steps."""
-        return self.repo.duration_model(self.office.id, self.rules)
+        """The duration model of the estimate, learned from the office's recent steps; while
+        the queue is short it also forecasts walk-ins (domain/durations.py)."""
+        forecast = len(self.repo.waiting(self.office.id)) <= FORECAST_MAX_WAITING
+        return self.repo.duration_model(self.office.id, self.rules, forecast)
 
     def _keeper(self) -> EstimateKeeper | None:
         repo = self.repo

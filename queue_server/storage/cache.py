@@ -21,6 +21,7 @@ from sqlalchemy import Connection, select
 
 from queue_server.domain.durations import (
     HISTORY_STEPS,
+    ArrivalRecord,
     LearnedDurations,
     PauseRecord,
     StepRecord,
@@ -35,6 +36,7 @@ from queue_server.domain.model import (
 )
 from queue_server.storage import tables as t
 from queue_server.storage.repository import (
+    ARRIVALS_KEPT,
     OperatorRow,
     Repository,
     ServiceRow,
@@ -64,6 +66,9 @@ class OfficeCache:
     steps: list[StepRecord] | None = None
     pauses: list[PauseRecord] | None = None
     duration_model: LearnedDurations | None = None
+    # The latest tickets (appended at each issue) and the model forecasting from them.
+    arrivals: list[ArrivalRecord] | None = None
+    forecasting_model: LearnedDurations | None = None
     # The wait estimate's recorded replay, told of every change below (domain/incremental.py).
     keeper: EstimateKeeper = field(default_factory=EstimateKeeper)
     # Set by every write through the cache in the current transaction: a failure after one means
@@ -176,9 +181,11 @@ class CachedRepository(Repository):
             cache.durations = super().recent_durations(office, [s.id for s in cache.services])
         return cache.durations
 
-    def duration_model(self, office: str, rules: Mapping[str, ServiceRule]) -> LearnedDurations:
+    def duration_model(
+        self, office: str, rules: Mapping[str, ServiceRule], forecast: bool = False
+    ) -> LearnedDurations:
         if office != self.cache.office:
-            return super().duration_model(office, rules)
+            return super().duration_model(office, rules, forecast)
         cache = self._ready()
         if cache.duration_model is None:
             if cache.steps is None:
@@ -186,7 +193,15 @@ class CachedRepository(Repository):
             if cache.pauses is None:
                 cache.pauses = super().pause_history(office)
             cache.duration_model = LearnedDurations.learn(cache.steps, rules, cache.pauses)
-        return cache.duration_model
+            cache.forecasting_model = None
+        if not forecast:
+            return cache.duration_model
+        if cache.forecasting_model is None:
+            if cache.arrivals is None:
+                cache.arrivals = super().recent_arrivals(office)
+            # The model reads the list at each estimate; `insert_ticket` appends to it.
+            cache.forecasting_model = cache.duration_model.forecasting(cache.arrivals)
+        return cache.forecasting_model
 
     # -- writes (through to the database, then into the cache) ---------------------------------
 
@@ -206,6 +221,13 @@ class CachedRepository(Repository):
             self._ready()
             ticket.id = ticket_id
             self._place(ticket)
+            arrivals = self.cache.arrivals
+            if arrivals is not None:
+                arrivals.append(
+                    ArrivalRecord(ticket.service, ticket.ticket_class, ticket.issued_at)
+                )
+                if len(arrivals) > 2 * ARRIVALS_KEPT:
+                    del arrivals[:ARRIVALS_KEPT]  # the model holds this very list
             self.cache.keeper.issued(ticket)
         return ticket_id
 

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, select, text, upd
 
 from queue_server.domain.durations import (
     HISTORY_STEPS,
+    ArrivalRecord,
     LearnedDurations,
     PauseRecord,
     StepRecord,
@@ -115,6 +116,8 @@ def _ticket_values(ticket: Ticket) -> dict[str, Any]:
     return values
 
 
+#: How many of the latest tickets the walk-in forecast looks at (over an hour of a busy office).
+ARRIVALS_KEPT = 500
 #: How far back in the event log the pause history looks.
 PAUSE_EVENTS = 5000
 
@@ -445,11 +448,29 @@ class Repository:
             result.extend(step_record(r) for r in reversed(rows))
         return result
 
-    def duration_model(self, office: str, rules: Mapping[str, ServiceRule]) -> LearnedDurations:
-        """The office's learned duration model for the wait estimate (domain/durations.py)."""
-        return LearnedDurations.learn(
+    def duration_model(
+        self, office: str, rules: Mapping[str, ServiceRule], forecast: bool = False
+    ) -> LearnedDurations:
+        """The office's learned duration model for the wait estimate (domain/durations.py);
+        with `forecast`, it also forecasts walk-ins from the latest tickets."""
+        model = LearnedDurations.learn(
             self.step_history(office, list(rules)), rules, self.pause_history(office)
         )
+        return model.forecasting(self.recent_arrivals(office)) if forecast else model
+
+    def recent_arrivals(self, office: str, limit: int = ARRIVALS_KEPT) -> list[ArrivalRecord]:
+        """The office's last `limit` tickets as arrivals (the service issued for, class, time),
+        oldest first, for the duration model's forecast (one primary-key range scan)."""
+        rows = self.conn.execute(
+            select(t.tickets.c.issued_service, t.tickets.c.ticket_class, t.tickets.c.issued_at)
+            .where(t.tickets.c.office == office)
+            .order_by(t.tickets.c.id.desc())
+            .limit(limit)
+        ).all()
+        return [
+            ArrivalRecord(r.issued_service, TicketClass(r.ticket_class), r.issued_at)
+            for r in reversed(rows)
+        ]
 
     def pause_history(self, office: str, last_events: int = PAUSE_EVENTS) -> list[PauseRecord]:
         """The operators' pauses told by the office's last `last_events` events (the one still

@@ -1,0 +1,237 @@
+"""The learned duration model of the wait estimate (domain/durations.py), by hand."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from queue_server.domain.durations import (
+    FORECAST_MAX_TICKETS,
+    SERVICE_PRIOR_STEPS,
+    ArrivalRecord,
+    FixedDurations,
+    LearnedDurations,
+    PauseRecord,
+    StepRecord,
+    residual,
+    shrink,
+    winsorized_mean,
+)
+from queue_server.domain.estimate import estimate_all
+from queue_server.domain.model import OperatorState, TicketClass, TicketStatus
+from tests.helpers.domain_factories import NOW, make_operator, make_rule, make_ticket, minutes
+
+RULES = {"s1": make_rule("s1", expected_minutes=10), "s2": make_rule("s2", expected_minutes=20)}
+
+
+def _step(
+    minutes_long: float,
+    *,
+    service: str = "s1",
+    operator: str = "op1",
+    outcome: str = "resolved",
+    end: datetime | None = None,
+    walk: float = 0.0,
+) -> StepRecord:
+    """A finished step that held `operator` for `minutes_long` from its call."""
+    finished = end if end is not None else NOW - minutes(1)
+    called = finished - minutes(minutes_long)
+    started = None if outcome in ("no_show", "returned") else called + minutes(walk)
+    return StepRecord(service, operator, called, started, finished, outcome)
+
+
+def _call_minutes(model: LearnedDurations, service: str = "s1", operator: str = "op1") -> float:
+    return model.occupation(service, operator, NOW) / minutes(1)
+
+
+def test_winsorized_mean_is_not_thrown_by_one_forgotten_finish():
+    """One 600-minute step among twenty 10-minute ones barely moves the figure (mean: 39.5)."""
+    assert winsorized_mean([10.0] * 19 + [600.0]) == pytest.approx(10.0)
+
+
+def test_winsorized_mean_keeps_the_right_skew_unlike_the_median():
+    """A sum of skewed durations follows the mean: 1,1,1,1,10 gives 2.8 where the median is 1."""
+    assert winsorized_mean([1.0, 1.0, 1.0, 1.0, 10.0]) == pytest.approx(2.8)
+
+
+def test_shrink_weighs_own_values_against_the_prior():
+    """Three own values of 4 against a prior 10 seen three times: halfway, 7."""
+    assert shrink(12.0, 3, 10.0, 3.0) == pytest.approx(7.0)
+
+
+def test_no_history_falls_back_to_the_configured_figure():
+    """Without steps a call of s2 is expected to take its configured 20 minutes."""
+    model = LearnedDurations.learn([], RULES)
+    assert _call_minutes(model, "s2") == pytest.approx(20.0)
+
+
+def test_thin_data_is_shrunk_toward_the_configured_figure():
+    """One 2-minute step does not make a 10-minute service a 2-minute one."""
+    model = LearnedDurations.learn([_step(2.0)], RULES)
+    expected = (2.0 + 10.0 * SERVICE_PRIOR_STEPS) / (1 + SERVICE_PRIOR_STEPS)
+    assert _call_minutes(model, operator="nobody") == pytest.approx(expected)
+
+
+def test_plenty_of_data_overrides_the_configured_figure():
+    """A hundred 4-minute steps make the figure close to 4, whatever was configured."""
+    model = LearnedDurations.learn([_step(4.0) for _ in range(100)], RULES)
+    assert _call_minutes(model, operator="nobody") == pytest.approx(4.0, abs=0.3)
+
+
+def test_a_slow_operator_is_expected_slower_and_a_fast_one_faster():
+    """op1 takes 15 minutes, op2 5 on the same service: each gets a figure on their side."""
+    steps = [_step(15.0, operator="op1") for _ in range(40)]
+    steps += [_step(5.0, operator="op2") for _ in range(40)]
+    model = LearnedDurations.learn(steps, RULES)
+    slow, fast = _call_minutes(model, operator="op1"), _call_minutes(model, operator="op2")
+    assert slow > 12.0
+    assert fast < 7.0
+
+
+def test_an_operator_seen_once_stays_near_the_service_figure():
+    """One slow step of op3 is not enough to call op3 slow: shrunk toward the service."""
+    steps = [_step(10.0, operator="op1") for _ in range(40)] + [_step(30.0, operator="op3")]
+    model = LearnedDurations.learn(steps, RULES)
+    assert 10.0 < _call_minutes(model, operator="op3") < 13.0
+
+
+def test_operator_speed_carries_over_to_another_service():
+    """op2, twice as fast on s1, is expected faster on s2 too."""
+    steps = [_step(10.0, operator="op1") for _ in range(40)]
+    steps += [_step(5.0, operator="op2") for _ in range(40)]
+    steps += [_step(20.0, service="s2", operator="op1") for _ in range(40)]
+    model = LearnedDurations.learn(steps, RULES)
+    assert _call_minutes(model, "s2", "op2") < _call_minutes(model, "s2", "op1")
+
+
+def test_no_shows_free_the_desk_sooner_than_a_service():
+    """Half the calls are 2-minute no-shows: a call costs about (2 + 10) / 2, not 10."""
+    steps = [_step(10.0) for _ in range(50)] + [_step(2.0, outcome="no_show") for _ in range(50)]
+    model = LearnedDurations.learn(steps, RULES)
+    assert _call_minutes(model) == pytest.approx(6.0, abs=0.5)
+
+
+def test_cancelled_steps_do_not_count():
+    """A cancelled step never reached a desk: it does not shorten the figure."""
+    steps = [_step(10.0) for _ in range(30)] + [_step(0.1, outcome="cancelled") for _ in range(30)]
+    model = LearnedDurations.learn(steps, RULES)
+    assert _call_minutes(model) == pytest.approx(10.0, abs=0.3)
+
+
+def test_residual_of_something_overdue_is_not_zero():
+    """Past most of the sample a service still has some minutes left (the old estimate: 0)."""
+    sample = [float(m) for m in range(5, 16)]  # 5 … 15
+    assert residual(sample, 14.0) > 0.5
+
+
+def test_residual_of_something_just_begun_is_about_the_mean():
+    """At 0 minutes elapsed the expected remainder is the sample's mean."""
+    assert residual([4.0, 6.0, 8.0, 10.0], 0.0) == pytest.approx(7.0)
+
+
+def test_desk_ticket_being_served_past_its_typical_time_still_holds_the_operator():
+    """Served for 12 of a typical 10: the operator is not free at once (old: free now)."""
+    steps = [_step(m, walk=0.0) for m in (8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0) * 5]
+    model = LearnedDurations.learn(steps, RULES)
+    op = make_operator(current_service="s1", busy_since=NOW - minutes(12))
+    op.current_status = TicketStatus.SERVING
+    free_at = model.free_at(op, NOW)
+    assert free_at is not None and free_at > NOW
+    fixed = FixedDurations({"s1": 10.0}, RULES).free_at(op, NOW)
+    assert fixed == NOW
+
+
+def test_paused_operator_comes_back_after_a_typical_pause():
+    """A paused operator counts again after the learned pause (45 min), minus what has passed."""
+    pauses = [
+        PauseRecord("op2", NOW - minutes(300), NOW - minutes(255)),
+        PauseRecord("op2", NOW - minutes(200), NOW - minutes(155)),
+        PauseRecord("op1", NOW - minutes(10)),  # still paused, for 10 minutes now
+    ]
+    model = LearnedDurations.learn([], RULES, pauses)
+    op = make_operator("op1", state=OperatorState.PAUSED)
+    free_at = model.free_at(op, NOW)
+    assert free_at is not None
+    left = (free_at - NOW) / minutes(1)
+    # (45 + 45 + 15*2) / 4 = 30 minutes typical, 10 gone.
+    assert left == pytest.approx(20.0)
+
+
+def test_paused_operator_is_not_counted_by_the_fixed_model():
+    """The reference model leaves a paused operator out (no estimate from them)."""
+    op = make_operator("op1", state=OperatorState.PAUSED)
+    assert FixedDurations({}, RULES).free_at(op, NOW) is None
+
+
+def test_offline_operator_is_never_counted():
+    """An operator signed out is not expected back today."""
+    op = make_operator("op1", state=OperatorState.OFFLINE)
+    assert LearnedDurations.learn([], RULES).free_at(op, NOW) is None
+
+
+def test_replay_uses_the_operators_own_speed():
+    """Behind one ticket, the wait is the fast operator's figure, not the service's."""
+    steps = [_step(4.0, operator="op1") for _ in range(60)]
+    steps += [_step(16.0, operator="op9") for _ in range(60)]
+    model = LearnedDurations.learn(steps, RULES)
+    tickets = [make_ticket(1), make_ticket(2, due_at=NOW + minutes(0.1))]
+    positions = estimate_all(tickets, [make_operator("op1")], RULES, model, NOW)
+    assert positions[2].minutes is not None and positions[2].minutes <= 6
+
+
+def test_fixed_durations_give_the_first_estimators_answers():
+    """A mapping of figures replays exactly as before: 10 minutes per ticket, one operator."""
+    tickets = [make_ticket(i, due_at=NOW + minutes(i)) for i in (1, 2, 3)]
+    positions = estimate_all(tickets, [make_operator()], RULES, {"s1": 10.0}, NOW)
+    assert [positions[i].minutes for i in (1, 2, 3)] == [0, 10, 20]
+
+
+def _arrivals(service: str, every: float, count: int) -> list[ArrivalRecord]:
+    """`count` walk-ins of `service`, one each `every` minutes, the last one at NOW."""
+    return [
+        ArrivalRecord(service, TicketClass.WALK_IN, NOW - minutes(every * i))
+        for i in reversed(range(count))
+    ]
+
+
+def test_forecast_follows_the_last_hours_rate():
+    """Twelve walk-ins in the last hour: one expected every five minutes."""
+    model = LearnedDurations.learn([], RULES).forecasting(_arrivals("s1", 5.0, 13))
+    coming = model.expected_arrivals(NOW)
+    assert coming[0].issued_at == NOW + minutes(5)
+    assert coming[1].issued_at - coming[0].issued_at == minutes(5)
+    assert all(t.id < 0 and t.not_before == t.issued_at for t in coming)
+
+
+def test_no_forecast_from_a_few_minutes_of_history():
+    """Tickets of the last ten minutes only tell no rate yet."""
+    model = LearnedDurations.learn([], RULES).forecasting(_arrivals("s1", 1.0, 10))
+    assert model.expected_arrivals(NOW) == []
+
+
+def test_forecast_of_a_burst_is_capped():
+    """Five hundred tickets in an hour do not put a thousand forecasts into the replay."""
+    model = LearnedDurations.learn([], RULES).forecasting(_arrivals("s1", 0.12, 500))
+    assert len(model.expected_arrivals(NOW)) == FORECAST_MAX_TICKETS
+
+
+def test_newcomers_to_a_desks_primary_service_delay_its_second_one():
+    """op1 serves s2 only when s1 is empty: s1 walk-ins every 10 minutes push the s2 ticket back."""
+    op = make_operator("op1", {"s1": 1, "s2": 2})
+    tickets = [make_ticket(1, service="s2")]
+    plain = LearnedDurations.learn([], RULES)
+    busy = make_operator("op1", {"s1": 1, "s2": 2}, current_service="s1", busy_since=NOW)
+    busy.current_status = TicketStatus.SERVING
+    without = estimate_all(tickets, [busy], RULES, plain, NOW)[1].minutes
+    with_forecast = estimate_all(
+        tickets, [busy], RULES, plain.forecasting(_arrivals("s1", 5.0, 13)), NOW
+    )[1].minutes
+    assert without is not None and with_forecast is not None
+    assert with_forecast > without
+    assert (
+        estimate_all(tickets, [op], RULES, plain.forecasting(_arrivals("s1", 5.0, 13)), NOW)[
+            1
+        ].minutes
+        == 0
+    )  # a free desk takes it now: no newcomer has arrived yet
