@@ -84,9 +84,26 @@ def booking_notice(
     channels: NoticeChannels = tx.notices
     if not channels.any:
         return 0
+    conn = tx.repo.conn
+    if manage_url is None and kind in (NoticeKind.BOOKING_CONFIRMATION, NoticeKind.REMINDER):
+        # Only the first confirmation knows the link's secret; later notices repeat its link.
+        manage_url = store.manage_url_of(conn, booking.id)
     data = booking_data(tx, booking, manage_url)
     if extra:
         data.update(extra)
+    moved_from = data.get("moved_from")
+    if isinstance(moved_from, str):  # MoveBooking: the old slot, said in office time
+        try:
+            old = datetime.fromisoformat(moved_from).astimezone(tx.tz)
+        except ValueError:
+            pass
+        else:
+            data.update(
+                {
+                    "moved_from_date": old.strftime("%d.%m.%Y"),
+                    "moved_from_time": old.strftime("%H:%M"),
+                }
+            )
     targets: list[tuple[Channel, str | None]] = []
     if channels.email and booking.email:
         targets.append((Channel.EMAIL, booking.email))
@@ -94,7 +111,6 @@ def booking_notice(
         targets.append((Channel.SMS, booking.phone))
     if channels.webhook:
         targets.append((Channel.WEBHOOK, None))
-    conn = tx.repo.conn
     for channel, recipient in targets:
         store.queue_notice(
             conn,

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from queue_server.notify.channels import NoticeChannels
+from queue_server.notify.channels import NoticeChannels, NoticeKind
+from queue_server.notify.messages import render
 from queue_server.service import commands as c
 from queue_server.service.bus import QueueService
 from queue_server.service.notices import notice_jobs
@@ -89,3 +90,18 @@ def test_cancelling_a_booking_tells_the_visitor(service: QueueService) -> None:
     booked = _book(service, datetime(2026, 3, 10, 7, 30, tzinfo=UTC))
     service.execute(c.CancelBooking(OFFICE, booked["code"]))
     assert _notices(service, "cancellation") == [("email", EMAIL), ("sms", PHONE)]
+
+
+def test_moving_a_booking_says_old_and_new_time_with_the_manage_link(
+    service: QueueService,
+) -> None:
+    """MoveBooking's confirmation names the old time (office time) and repeats the manage link
+    of the first confirmation, whose secret only that one knew."""
+    booked = _book(service, datetime(2026, 3, 10, 7, 30, tzinfo=UTC))
+    service.execute(c.MoveBooking(OFFICE, booked["code"], datetime(2026, 3, 11, 8, 0, tzinfo=UTC)))
+    with service.engine.connect() as conn:
+        moved = next(r for r in list_notices(conn) if r.channel == "email")  # newest first
+    message = render(NoticeKind.BOOKING_CONFIRMATION, moved.data)
+    assert message.subject == f"Запись перенесена: 11.03.2026 в 11:00, код {booked['code']}"
+    assert "Запись перенесена с 10.03.2026 10:30." in message.body
+    assert booked["manage_secret"] in message.body
