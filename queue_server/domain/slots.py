@@ -150,18 +150,18 @@ def day_slots(rules: BookingRules, cal: Calendar, day: date) -> list[datetime]:
     return starts
 
 
-def _day_count(rules: BookingRules, cal: Calendar, day: date, counts: BookedCounts) -> int:
-    return sum(counts.get(slot, 0) for slot in day_slots(rules, cal, day))
-
-
 def refusal(
     rules: BookingRules,
     cal: Calendar,
     now: datetime,
     slot_at: datetime,
     counts: BookedCounts,
+    slots_of_day: list[datetime] | None = None,
 ) -> Refusal | None:
-    """Why `slot_at` cannot be booked at `now`, or None when it can (one more place)."""
+    """Why `slot_at` cannot be booked at `now`, or None when it can (one more place).
+
+    `slots_of_day` are `day_slots` of the slot's local day when the caller has them already.
+    """
     slot_at = slot_at.astimezone(UTC)
     local = slot_at.astimezone(cal.tz)
     today = now.astimezone(cal.tz).date()
@@ -175,10 +175,11 @@ def refusal(
         return Refusal.BEYOND_HORIZON
     if local.date() in cal.holidays:
         return Refusal.HOLIDAY
-    if slot_at not in day_slots(rules, cal, local.date()):
+    slots = slots_of_day if slots_of_day is not None else day_slots(rules, cal, local.date())
+    if slot_at not in slots:
         return Refusal.CLOSED
     if rules.daily_limit is not None and (
-        _day_count(rules, cal, local.date(), counts) >= rules.daily_limit
+        sum(counts.get(slot, 0) for slot in slots) >= rules.daily_limit
     ):
         return Refusal.DAILY_LIMIT
     if counts.get(slot_at, 0) >= rules.capacity:
@@ -191,8 +192,9 @@ def free_slots(
 ) -> list[FreeSlot]:
     """The slots of local `day` that can be booked at `now`, in time order, with places left."""
     result = []
-    for slot in day_slots(rules, cal, day):
-        if refusal(rules, cal, now, slot, counts) is None:
+    slots = day_slots(rules, cal, day)
+    for slot in slots:
+        if refusal(rules, cal, now, slot, counts, slots) is None:
             left = rules.capacity - counts.get(slot, 0)
             result.append(FreeSlot(slot, slot.astimezone(cal.tz), left))
     return result
