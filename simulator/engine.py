@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from simulator.client import Refused, ServerClient
@@ -382,7 +383,9 @@ class Simulation:
 
     # -- operators -------------------------------------------------------------------------------
 
-    def _desk(self, op: Operator, action: str, body: dict[str, object] | None = None) -> dict:  # type: ignore[type-arg]
+    def _desk(
+        self, op: Operator, action: str, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         assert op.token is not None
         try:
             return self.client.desk(op.token, action, body)

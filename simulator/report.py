@@ -84,11 +84,7 @@ def kpis(day: DayResult) -> dict[str, Any]:
         }
     server_pairs = _pairs(visitors, "estimate")
     naive_pairs = _pairs(visitors, "naive")
-    both = [
-        v
-        for v in visitors
-        if v.estimate is not None and v.naive is not None and v.first_wait is not None
-    ]
+    both = _same_visitors(visitors)
     return {
         "scenario": day.scenario.name,
         "seed": day.seed,
@@ -112,16 +108,22 @@ def kpis(day: DayResult) -> dict[str, Any]:
             "server": accuracy(server_pairs),
             "naive": accuracy(naive_pairs),
             # the same visitors for both: a fair comparison
-            "server_same_visitors": accuracy(
-                [(v.estimate, v.first_wait) for v in both]  # type: ignore[misc]
-            ),
-            "naive_same_visitors": accuracy(
-                [(v.naive, v.first_wait) for v in both]  # type: ignore[misc]
-            ),
+            "server_same_visitors": accuracy([(server, wait) for server, _, wait in both]),
+            "naive_same_visitors": accuracy([(naive, wait) for _, naive, wait in both]),
             "no_server_estimate": sum(1 for v in visitors if v.estimate is None),
         },
         "run": {"wall_seconds": day.wall_seconds, "requests": day.requests},
     }
+
+
+def _same_visitors(visitors: Sequence[Visitor]) -> list[tuple[float, float, float]]:
+    """(server's estimate, naive estimate, wait) of the tickets that have all three."""
+    found = []
+    for v in visitors:
+        wait = v.first_wait
+        if v.estimate is not None and v.naive is not None and wait is not None:
+            found.append((v.estimate, v.naive, wait))
+    return found
 
 
 def _pairs(visitors: Sequence[Visitor], which: str) -> list[tuple[float, float]]:
