@@ -62,7 +62,7 @@ class JsonFormatter(logging.Formatter):
             **context_of(record),
         }
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+            entry["exc"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=repr)
 
 
@@ -116,7 +116,8 @@ def mask_personal(text: str) -> str:
 
 
 class PersonalDataFilter(logging.Filter):
-    """Masks phones and e-mail addresses in a record's message, arguments and `extra` fields."""
+    """Masks phones and e-mail addresses in a record's message, arguments, `extra` fields and
+    traceback (an exception's message may quote a visitor's input)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -126,7 +127,26 @@ class PersonalDataFilter(logging.Filter):
         for key, value in context_of(record).items():
             if isinstance(value, str):
                 setattr(record, key, mask_personal(value))
+        if record.exc_info and not record.exc_text:
+            # Formatters use a record's exc_text when it is set: give them the masked one.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_personal(record.exc_text)
         return True
+
+
+def mask_all_handlers() -> None:
+    """Put the personal-data filter on every handler of every logger configured so far (a
+    library such as uvicorn installs its own handlers after `configure_logging`)."""
+    loggers = [logging.getLogger()] + [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if not any(isinstance(f, PersonalDataFilter) for f in handler.filters):
+                handler.addFilter(PersonalDataFilter())
 
 
 def configure_logging(level: int = logging.INFO, fmt: str = "text") -> None:

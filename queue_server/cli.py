@@ -248,6 +248,10 @@ async def serve(container: Any, sock: socket.socket, port_file: Path | None = No
         access_log=False,
         lifespan="on",
     )
+    # uvicorn has installed its own log handlers: phones and e-mails stay masked there too.
+    from okno.logs import mask_all_handlers
+
+    mask_all_handlers()
     server = uvicorn.Server(config)
     task = asyncio.ensure_future(server.serve(sockets=[sock]))
     # Live status pages are endless responses: end them when the server starts to stop.

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from datetime import timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from pydantic import ValidationError
 
-from okno.logs import PersonalDataFilter, TextFormatter, mask_email, mask_personal, mask_phone
+from okno.logs import (
+    JsonFormatter,
+    PersonalDataFilter,
+    TextFormatter,
+    mask_all_handlers,
+    mask_email,
+    mask_personal,
+    mask_phone,
+)
 from queue_server.notify.channels import NoticeKind
 from queue_server.notify.messages import render
 from queue_server.notify.senders import BodyFormat, SmsTemplate, build_sms_request, sign, verify
@@ -185,3 +194,29 @@ def test_bad_settings_are_refused_with_a_message(values: dict[str, object], word
     with pytest.raises(ValidationError) as caught:
         NoticeSettings(**values)  # type: ignore[arg-type]
     assert words in str(caught.value)
+
+
+def test_log_filter_masks_tracebacks_in_text_and_json() -> None:
+    """An exception quoting a visitor's phone is logged with the phone masked, as text and JSON."""
+    try:
+        raise ValueError("bad phone +79161234512")
+    except ValueError:
+        exc_info = sys.exc_info()
+    for formatter in (TextFormatter(), JsonFormatter()):
+        record = logging.LogRecord("okno.server", logging.ERROR, "", 0, "failed", None, exc_info)
+        assert PersonalDataFilter().filter(record)
+        line = formatter.format(record)
+        assert "+7***12" in line and "9161234512" not in line
+
+
+def test_mask_all_handlers_covers_a_library_s_own_handler() -> None:
+    """A handler a library installed on its own logger (uvicorn's) gets the filter, once."""
+    logger = logging.getLogger("okno.tests.library")
+    handler = logging.StreamHandler()
+    logger.addHandler(handler)
+    try:
+        mask_all_handlers()
+        mask_all_handlers()
+        assert [type(f) for f in handler.filters] == [PersonalDataFilter]
+    finally:
+        logger.removeHandler(handler)
