@@ -8,11 +8,11 @@ queued only on configured channels.
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from queue_server.notify.channels import Channel, NoticeChannels
 from queue_server.notify.senders import (
@@ -49,7 +49,8 @@ class NoticeSettings(BaseSettings):
     # The SMS gateway's request; {phone} and {text} are filled in and escaped where they stand.
     sms_url: str | None = None
     sms_method: Literal["GET", "POST"] = "POST"
-    sms_headers: dict[str, str] = Field(default_factory=dict)  # JSON object in the environment
+    # A JSON object in the environment; parsed below (with a sentence when it is not one).
+    sms_headers: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     sms_body: str = ""
     sms_body_format: Literal["json", "form", "text"] = "json"
     webhook_url: str | None = None
@@ -60,6 +61,27 @@ class NoticeSettings(BaseSettings):
     purge_days: int = Field(default=30, ge=1, le=3650)
     # How often the outbox looks for due notices when it has nothing to do.
     notice_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+
+    @field_validator("sms_headers", mode="before")
+    @classmethod
+    def _headers_json(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return {}
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in parsed.items()
+        ):
+            raise ValueError(
+                "OKNO_SMS_HEADERS должен быть объектом JSON из строк, например "
+                '{"Authorization": "Bearer …"} / OKNO_SMS_HEADERS must be a JSON object of '
+                'strings, e.g. {"Authorization": "Bearer …"}'
+            )
+        return parsed
 
     @model_validator(mode="after")
     def _complete_channels(self) -> NoticeSettings:

@@ -187,6 +187,10 @@ def test_settings_channels_follow_addresses() -> None:
         ({"webhook_url": "https://crm.example/hook", "webhook_secret": "short"}, "16"),
         ({"webhook_url": "crm.example/hook", "webhook_secret": "x" * 16}, "http(s)"),
         ({"purge_days": 0}, "purge_days"),
+        (
+            {"sms_url": "https://sms.example/{phone}/{text}", "sms_headers": "not json"},
+            "OKNO_SMS_HEADERS должен быть объектом JSON",
+        ),
     ],
 )
 def test_bad_settings_are_refused_with_a_message(values: dict[str, object], words: str) -> None:
@@ -220,3 +224,14 @@ def test_mask_all_handlers_covers_a_library_s_own_handler() -> None:
         assert [type(f) for f in handler.filters] == [PersonalDataFilter]
     finally:
         logger.removeHandler(handler)
+
+
+def test_sms_headers_come_from_a_json_object_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """OKNO_SMS_HEADERS holds a JSON object; its placeholders are filled like the body's."""
+    monkeypatch.setenv("OKNO_SMS_URL", "https://sms.example/send")
+    monkeypatch.setenv("OKNO_SMS_HEADERS", '{"X-To": "{phone}", "X-Text": "{text}"}')
+    template = NoticeSettings().sms_template()
+    request = build_sms_request(template, "+7916", "hi")
+    assert (request.headers["X-To"], request.headers["X-Text"]) == ("+7916", "hi")
