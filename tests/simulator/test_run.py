@@ -56,3 +56,42 @@ def test_same_seed_same_day(scenario_dir: Path) -> None:
     again, _ = simulate(scenario, 2, None, None, None, None)
     assert first["overall"] == again["overall"]
     assert first["accuracy"] == again["accuracy"]
+
+
+APPOINTMENT_SCENARIO = """\
+name: booked
+office: demo
+date: 2026-03-10
+day: {start: "09:00", end: "10:30"}
+arrivals:
+  per_hour: 6
+  mix: {certificates: 1}
+appointments:
+  per_hour: 8
+  services: {registration: 0.5, benefit: 0.5}
+  no_show: 0.2
+  punctuality_minutes: 4
+operators:
+  - {login: op1, workplace: "1"}
+  - {login: op4, workplace: "4"}
+"""
+
+
+@pytest.mark.e2e
+@pytest.mark.integration
+def test_appointments_are_booked_and_checked_in(tmp_path: Path) -> None:
+    """Appointments are booked through the API the day before and checked in by code."""
+    path = tmp_path / "booked.yaml"
+    path.write_text(APPOINTMENT_SCENARIO, encoding="utf-8")
+    scenario = load_scenario(path)
+    planned, missed = plan_visitors(scenario, 1)
+    coming = sum(1 for v in planned if v.kind == "appointment")
+    assert coming > 3
+
+    figures, _ = simulate(scenario, 1, None, None, None, None)
+
+    assert figures["appointments_missed"] == missed
+    assert figures["bookings"]["booked"] == coming
+    assert figures["bookings"]["check_in_refused"] == 0
+    assert figures["appointments_came"] == coming
+    assert figures["tickets_issued"] == len(planned)
