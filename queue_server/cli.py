@@ -1,5 +1,5 @@
 """Server sub-commands of `okno`: server, demo, config apply, device add, operator add|passwd,
-api-client add."""
+api-client add|revoke."""
 
 from __future__ import annotations
 
@@ -100,6 +100,12 @@ def add_commands(subparsers: Any) -> None:
     client_add.add_argument("--id", default=None, help="the client's id (default: generated)")
     _db_option(client_add)
     client_add.set_defaults(func=run_api_client_add)
+    client_revoke = client_sub.add_parser(
+        "revoke", help="deactivate an API client: its token is refused from then on"
+    )
+    client_revoke.add_argument("id")
+    _db_option(client_revoke)
+    client_revoke.set_defaults(func=run_api_client_revoke)
 
 
 def _db_option(parser: argparse.ArgumentParser, default: str | None = None) -> None:
@@ -339,6 +345,22 @@ def run_api_client_add(args: argparse.Namespace) -> int:
     print(
         f"API client {client} of office {args.office} added; this token is shown once "
         "(clients send it as 'Authorization: Bearer <token>')",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def run_api_client_revoke(args: argparse.Namespace) -> int:
+    from queue_server.domain.errors import DomainError
+    from queue_server.service.bookings import revoke_api_client
+
+    try:
+        row = revoke_api_client(_migrated_engine(args), args.id)
+    except DomainError as exc:
+        return _fail(f"{exc.message('ru')} / {exc.message('en')}")
+    print(
+        f"API client {row.id} ({row.name}) of office {row.office} revoked; a running server "
+        "refuses its token within seconds",
         file=sys.stderr,
     )
     return 0

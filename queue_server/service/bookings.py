@@ -438,6 +438,23 @@ def add_api_client(
     return client, token
 
 
+def revoke_api_client(engine: Engine, client_id: str) -> ApiClientRow:
+    """Deactivate an API client: its token is refused (by a running server within seconds).
+    Raises NotFound for an unknown client."""
+    with engine.begin() as conn:
+        store = BookingStore(conn)
+        row = store.api_client(client_id)
+        if row is None:
+            raise errors.NotFound(
+                "unknown_api_client",
+                f"Внешняя система «{client_id}» не найдена",
+                f"Unknown API client '{client_id}'",
+            )
+        store.set_api_client_active(client_id, False)
+    log.info("api client revoked", extra={"office": row.office, "client": client_id})
+    return row
+
+
 def api_client_for_token(engine: Engine, token: str) -> ApiClientRow | None:
     """The active API client holding `token`, or None."""
     if not token or len(token) > 200:
