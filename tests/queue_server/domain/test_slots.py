@@ -81,7 +81,7 @@ def test_day_slots_fill_each_period_and_never_run_past_its_end() -> None:
 
 
 def test_free_slots_skip_past_too_soon_and_full_ones_and_count_places_left() -> None:
-    """Today at 10:00 with a 60-min lead: 11:00 is the first; a full slot is gone, a half one has 1."""
+    """At 10:00 with a 60-min lead, 11:00 is the first candidate; full, it is left out."""
     counts = Counter({msk(10, 11): 2, msk(10, 11, 30): 1})
     free = free_slots(RULES, CAL, NOW, date(2026, 3, 10), counts)
     assert [(s.local.strftime("%H:%M"), s.left) for s in free][:3] == [
@@ -157,7 +157,7 @@ def scenarios(draw: st.DrawFn) -> tuple[BookingRules, datetime, list[int]]:
 def test_booking_whatever_is_listed_never_exceeds_capacity_or_daily_limit(
     scenario: tuple[BookingRules, datetime, list[int]],
 ) -> None:
-    """Book random listed slots one by one: every listed slot is bookable, no slot or day overflows."""
+    """Book listed slots one by one: each listed one is bookable, no slot or day overflows."""
     rules, now, picks = scenario
     today = now.astimezone(MSK).date()
     days = [today + timedelta(days=d) for d in range(rules.horizon_days + 2)]
