@@ -190,16 +190,20 @@ class StatusFeed:
     ) -> Watcher:
         """Register a stream that already shows `shown` (read at `seq`); raises TooManyStreams
         or StreamsFull."""
-        if self._closed or len(self) >= self.total:
-            raise StreamsFull()
-        if self._clients[client] >= self.per_client:
-            raise TooManyStreams(self.per_client)
+        self.admit(client)
         watcher = Watcher(office, token, lang, client, shown, seq)
         self._offices.setdefault(office, set()).add(watcher)
         self._clients[client] += 1
         if self._ticker is None:
             self._ticker = asyncio.get_running_loop().create_task(self._tick())
         return watcher
+
+    def admit(self, client: str) -> None:
+        """Raise TooManyStreams or StreamsFull if `client` may not open one more stream now."""
+        if self._closed or len(self) >= self.total:
+            raise StreamsFull()
+        if self._clients[client] >= self.per_client:
+            raise TooManyStreams(self.per_client)
 
     def remove(self, watcher: Watcher) -> None:
         watchers = self._offices.get(watcher.office)
@@ -344,25 +348,48 @@ async def ticket_events(token: str, request: Request, container: ContainerDep) -
     first = feed.render(ticket, lang)
     client = client_key(request.client.host) if request.client else "unknown"
     try:
-        watcher = feed.open(office, token, lang, client, first, read.seqs[office])
+        feed.admit(client)
     except (TooManyStreams, StreamsFull) as exc:
         response = problem(exc.status, exc.code, exc.message(lang), {"retry_after": RETRY_AFTER})
         response.headers["Retry-After"] = str(RETRY_AFTER)
         return response
-    if feed.events_seen != seen:
-        feed.refresh(office, force=True)  # an event came while the ticket was read
+    opened = Opened(office, token, lang, client, first, read.seqs[office], seen)
     return StreamingResponse(
-        _stream(feed, watcher, first),
+        _stream(feed, opened),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
-async def _stream(feed: StatusFeed, watcher: Watcher, first: Card) -> AsyncIterator[str]:
+@dataclass(frozen=True)
+class Opened:
+    """What a stream starts from: its ticket, language and client, the card read at `seq`,
+    and the feed's event count before that read."""
+
+    office: str
+    token: str
+    lang: str
+    client: str
+    first: Card
+    seq: int
+    events_seen: int
+
+
+async def _stream(feed: StatusFeed, opened: Opened) -> AsyncIterator[str]:
+    """The stream's messages. The watcher is registered only once the response is being sent
+    (a client gone before that leaves nothing behind) and removed however the stream ends."""
+    yield f"retry: {RETRY_MS}\n\n" + encode(opened.first)
+    if opened.first.final:
+        return
     try:
-        yield f"retry: {RETRY_MS}\n\n" + encode(first)
-        if first.final:
-            return
+        watcher = feed.open(
+            opened.office, opened.token, opened.lang, opened.client, opened.first, opened.seq
+        )
+    except (TooManyStreams, StreamsFull):
+        return  # others came first since the check: the page reconnects or polls
+    try:
+        if feed.events_seen != opened.events_seen:
+            feed.refresh(opened.office, force=True)  # an event came while the ticket was read
         loop = asyncio.get_running_loop()
         ends_at = loop.time() + STREAM_SECONDS
         while (left := ends_at - loop.time()) > 0:

@@ -32,6 +32,7 @@ from queue_server.settings import ServerSettings
 from queue_server.storage.db import sqlite_url
 from tests.helpers.live_app import live_app
 from tests.helpers.office import KIOSK_TOKEN, make_office
+from tests.queue_server.api.conftest import login
 
 KIOSK = {"Authorization": f"Bearer {KIOSK_TOKEN}"}
 WITHIN = 5.0  # seconds the issue allows between a call and the page showing it
@@ -421,3 +422,38 @@ async def test_many_phones_cost_one_replay_per_change(tmp_path: Path) -> None:
                 ahead = await anext(streams[1])  # the next one moved up
             assert ahead["status"] == "waiting" and "Перед вами: <b>0</b>" in ahead["html"]
             assert app.container.queries.replays - before <= 2
+
+
+@pytest.mark.integration
+@pytest.mark.asyncio
+async def test_a_final_ticket_stream_sends_its_card_and_ends(tmp_path: Path) -> None:
+    """A finished ticket's stream says so once ("final": true), ends, and holds no place."""
+    office = make_office(tmp_path / "okno.db")
+    settings = ServerSettings(
+        database_url=sqlite_url(tmp_path / "okno.db"), public_url="http://okno.test"
+    )
+    container = Container(
+        settings, office.engine, office.service, office.queries, office.auth, EventHub(encode_row)
+    )
+    app = create_app(container)
+    feed: StatusFeed = app.state.status_feed
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://okno") as client:
+        issued = await client.post(
+            "/api/v1/offices/test/tickets", json={"service": "reg"}, headers=KIOSK
+        )
+        ticket = issued.json()
+        supervisor = await login(client, "carol")
+        cancelled = await client.post(
+            f"/api/v1/offices/test/tickets/{ticket['id']}/cancel", headers=supervisor
+        )
+        assert cancelled.status_code == 200, cancelled.text
+        token = ticket["status_url"].rsplit("/t/", 1)[1]
+        response = await client.get(f"/t/{token}/events?lang=en")
+    assert response.status_code == 200
+    messages = [m for m in response.text.split("\n\n") if m.startswith("event: status")]
+    assert len(messages) == 1
+    data = json.loads(messages[0].split("data: ", 1)[1])
+    assert data["final"] is True and data["status"] == "cancelled"
+    assert len(feed) == 0
+    office.engine.dispose()
