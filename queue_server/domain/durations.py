@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from queue_server.domain.model import (
+    APPOINTMENT_EARLY,
     Operator,
     OperatorState,
     ServiceRule,
@@ -55,6 +56,10 @@ MIN_ARRIVAL_WINDOW = timedelta(minutes=15)
 FORECAST_HORIZON = timedelta(hours=3)
 FORECAST_MAX_WAITING = 500
 FORECAST_MAX_TICKETS = 300
+#: Booked visitors not checked in yet are forecast from 10 minutes past their slot on; of them
+#: this share comes (the rest are thinned out evenly: the replay has no half tickets).
+BOOKED_LATE = timedelta(minutes=10)
+BOOKED_SHOW_SHARE = 0.85
 #: A pause with no history behind it is expected to last this long.
 DEFAULT_PAUSE_MINUTES = 15.0
 #: Outcomes of a step where an operator held a call (a cancelled step never reached a desk).
@@ -204,9 +209,11 @@ class LearnedDurations:
         paused_since: dict[str, datetime],
         rules: Mapping[str, ServiceRule],
         arrivals: Sequence[ArrivalRecord] | None = None,
+        booked: Sequence[tuple[str, datetime]] = (),
     ) -> None:
         # In time order; the office cache may go on appending to the same list.
         self._arrivals = arrivals
+        self._booked = sorted(booked, key=lambda b: b[1])
         self._services = services
         self._operator_factor = operator_factor
         self._hour_factor = hour_factor
@@ -303,9 +310,15 @@ class LearnedDurations:
                     paused_since[p.operator] = p.started_at
         return cls(figures, operator_factor, hour_factor, pause_minutes, paused_since, rules)
 
-    def forecasting(self, arrivals: Sequence[ArrivalRecord]) -> LearnedDurations:
+    def forecasting(
+        self,
+        arrivals: Sequence[ArrivalRecord],
+        booked: Sequence[tuple[str, datetime]] = (),
+    ) -> LearnedDurations:
         """The same durations that also forecast walk-ins from `arrivals` (the office's latest
-        tickets, oldest first; read at each estimate, so the caller may append to the list)."""
+        tickets, oldest first; read at each estimate, so the caller may append to the list) and
+        the booked visitors still to check in, (service, slot time) in `booked`: an
+        appointment is called first from 5 minutes before its slot."""
         model = LearnedDurations(
             self._services,
             self._operator_factor,
@@ -314,6 +327,7 @@ class LearnedDurations:
             self._paused_since,
             self._rules,
             arrivals,
+            booked,
         )
         model._memo = self._memo
         return model
@@ -393,6 +407,29 @@ class LearnedDurations:
                     )
                 )
                 at += every
+        kept = 0.0
+        for service, slot in self._booked:
+            if slot < now - BOOKED_LATE or service not in self._rules:
+                continue
+            if slot > now + FORECAST_HORIZON:
+                break
+            kept += BOOKED_SHOW_SHARE
+            if kept < 1.0:
+                continue
+            kept -= 1.0
+            result.append(
+                Ticket(
+                    id=-(len(result) + 1),
+                    number="",
+                    service=service,
+                    ticket_class=TicketClass.APPOINTMENT,
+                    status=TicketStatus.WAITING,
+                    issued_at=max(now, slot - APPOINTMENT_EARLY),
+                    due_at=max(now, slot - APPOINTMENT_EARLY),
+                    not_before=max(now, slot - APPOINTMENT_EARLY),
+                    slot_at=slot,
+                )
+            )
         if len(result) > FORECAST_MAX_TICKETS:  # a burst must not make the replay slow
             result.sort(key=lambda t: t.due_at)
             del result[FORECAST_MAX_TICKETS:]

@@ -70,6 +70,15 @@ def _is_plain(ticket: Ticket) -> bool:
     )
 
 
+def _is_plain_when_due(ticket: Ticket) -> bool:
+    """A forecast walk-in: plain once it has come (its not-before time is its arrival)."""
+    return (
+        ticket.ticket_class is not TicketClass.APPOINTMENT
+        and ticket.target_operator is None
+        and ticket.target_workplace is None
+    )
+
+
 class _Replay:
     """The waiting tickets, able to answer "what does operator O take at time t" quickly."""
 
@@ -90,7 +99,11 @@ class _Replay:
             else:
                 lines.regular.tickets.append(ticket)
         for ticket in sorted(future, key=lambda t: (t.due_at, t.id)):
-            self._lines(ticket.service).future.tickets.append(ticket)
+            lines = self._lines(ticket.service)
+            if _is_plain_when_due(ticket):
+                lines.future.tickets.append(ticket)
+            else:
+                lines.special.append(ticket)  # a forecast appointment: few, scanned in full
 
     def _lines(self, service: str) -> _ServiceLines:
         lines = self.lines.get(service)

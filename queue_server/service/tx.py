@@ -90,7 +90,7 @@ class Tx:
         """The duration model of the estimate, learned from the office's recent steps; while
         the queue is short it also forecasts walk-ins (domain/durations.py)."""
         forecast = len(self.repo.waiting(self.office.id)) <= FORECAST_MAX_WAITING
-        return self.repo.duration_model(self.office.id, self.rules, forecast)
+        return self.repo.duration_model(self.office.id, self.rules, forecast, self.now)
 
     def _keeper(self) -> EstimateKeeper | None:
         repo = self.repo

@@ -20,6 +20,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from queue_server.domain.durations import (
+    BOOKED_LATE,
+    FORECAST_HORIZON,
     HISTORY_STEPS,
     ArrivalRecord,
     LearnedDurations,
@@ -37,6 +39,7 @@ from queue_server.domain.model import (
 from queue_server.storage import tables as t
 from queue_server.storage.repository import (
     ARRIVALS_KEPT,
+    BOOKED_AHEAD,
     OperatorRow,
     Repository,
     ServiceRow,
@@ -69,6 +72,8 @@ class OfficeCache:
     # The latest tickets (appended at each issue) and the model forecasting from them.
     arrivals: list[ArrivalRecord] | None = None
     forecasting_model: LearnedDurations | None = None
+    # The booked slots the forecasting model knows, read up to `booked_until`.
+    booked_until: datetime | None = None
     # The wait estimate's recorded replay, told of every change below (domain/incremental.py).
     keeper: EstimateKeeper = field(default_factory=EstimateKeeper)
     # Set by every write through the cache in the current transaction: a failure after one means
@@ -182,10 +187,14 @@ class CachedRepository(Repository):
         return cache.durations
 
     def duration_model(
-        self, office: str, rules: Mapping[str, ServiceRule], forecast: bool = False
+        self,
+        office: str,
+        rules: Mapping[str, ServiceRule],
+        forecast: bool = False,
+        now: datetime | None = None,
     ) -> LearnedDurations:
         if office != self.cache.office:
-            return super().duration_model(office, rules, forecast)
+            return super().duration_model(office, rules, forecast, now)
         cache = self._ready()
         if cache.duration_model is None:
             if cache.steps is None:
@@ -196,11 +205,20 @@ class CachedRepository(Repository):
             cache.forecasting_model = None
         if not forecast:
             return cache.duration_model
+        if cache.forecasting_model is not None and now is not None:
+            horizon = now + FORECAST_HORIZON
+            if cache.booked_until is None or horizon > cache.booked_until:
+                cache.forecasting_model = None  # the booked slots read end too soon
         if cache.forecasting_model is None:
             if cache.arrivals is None:
                 cache.arrivals = super().recent_arrivals(office)
-            # The model reads the list at each estimate; `insert_ticket` appends to it.
-            cache.forecasting_model = cache.duration_model.forecasting(cache.arrivals)
+            booked: list[tuple[str, datetime]] = []
+            cache.booked_until = None
+            if now is not None:
+                cache.booked_until = now + BOOKED_AHEAD
+                booked = super().booked_slots(office, now - BOOKED_LATE, cache.booked_until)
+            # The model reads the arrivals list at each estimate; `insert_ticket` appends to it.
+            cache.forecasting_model = cache.duration_model.forecasting(cache.arrivals, booked)
         return cache.forecasting_model
 
     # -- writes (through to the database, then into the cache) ---------------------------------
@@ -233,7 +251,10 @@ class CachedRepository(Repository):
 
     def save_ticket(self, ticket: Ticket) -> None:
         self.cache.written = True
-        self.cache.keeper.changed()
+        # The estimate's lines hold waiting tickets only: a ticket at a desk changes operators.
+        waiting = ticket.status is TicketStatus.WAITING
+        was_waiting = ticket.id in self.cache.waiting or not self.cache.loaded
+        self.cache.keeper.changed(ticket=waiting or was_waiting)
         super().save_ticket(ticket)
         self._ready()
         self._place(ticket)
@@ -267,6 +288,8 @@ class CachedRepository(Repository):
         rows = super().append_events(office, items, at)
         if rows and office == self.cache.office:
             self.cache.seq = int(rows[-1]["seq"])
+            if any(kind.startswith("booking.") for kind, _ in items):
+                self.cache.forecasting_model = None  # booked slots changed
             if any(kind == "operator.status" for kind, _ in items):
                 self.cache.pauses = None  # a pause began or ended
                 self.cache.duration_model = None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, text, update
 
 from queue_server.domain.durations import (
+    BOOKED_LATE,
     HISTORY_STEPS,
     ArrivalRecord,
     LearnedDurations,
@@ -118,6 +119,8 @@ def _ticket_values(ticket: Ticket) -> dict[str, Any]:
 
 #: How many of the latest tickets the walk-in forecast looks at (over an hour of a busy office).
 ARRIVALS_KEPT = 500
+#: How far ahead the booked slots are read for the forecast (kept in the office cache).
+BOOKED_AHEAD = timedelta(hours=12)
 #: How far back in the event log the pause history looks.
 PAUSE_EVENTS = 5000
 
@@ -449,14 +452,26 @@ class Repository:
         return result
 
     def duration_model(
-        self, office: str, rules: Mapping[str, ServiceRule], forecast: bool = False
+        self,
+        office: str,
+        rules: Mapping[str, ServiceRule],
+        forecast: bool = False,
+        now: datetime | None = None,
     ) -> LearnedDurations:
         """The office's learned duration model for the wait estimate (domain/durations.py);
-        with `forecast`, it also forecasts walk-ins from the latest tickets."""
+        with `forecast`, it also forecasts walk-ins from the latest tickets and, given `now`,
+        the booked visitors still to come."""
         model = LearnedDurations.learn(
             self.step_history(office, list(rules)), rules, self.pause_history(office)
         )
-        return model.forecasting(self.recent_arrivals(office)) if forecast else model
+        if not forecast:
+            return model
+        booked = (
+            self.booked_slots(office, now - BOOKED_LATE, now + BOOKED_AHEAD)
+            if now is not None
+            else []
+        )
+        return model.forecasting(self.recent_arrivals(office), booked)
 
     def recent_arrivals(self, office: str, limit: int = ARRIVALS_KEPT) -> list[ArrivalRecord]:
         """The office's last `limit` tickets as arrivals (the service issued for, class, time),
@@ -471,6 +486,25 @@ class Repository:
             ArrivalRecord(r.issued_service, TicketClass(r.ticket_class), r.issued_at)
             for r in reversed(rows)
         ]
+
+    def booked_slots(
+        self, office: str, since: datetime, until: datetime
+    ) -> list[tuple[str, datetime]]:
+        """(service, slot time) of the bookings not checked in yet with slots in [since, until],
+        in slot order, for the duration model's forecast (the bookings' office/service/slot
+        index)."""
+        b = t.bookings.c
+        rows = self.conn.execute(
+            select(b.service, b.slot_at)
+            .where(
+                b.office == office,
+                b.status == "booked",
+                b.slot_at >= since,
+                b.slot_at <= until,
+            )
+            .order_by(b.slot_at)
+        ).all()
+        return [(r.service, r.slot_at) for r in rows]
 
     def pause_history(self, office: str, last_events: int = PAUSE_EVENTS) -> list[PauseRecord]:
         """The operators' pauses told by the office's last `last_events` events (the one still

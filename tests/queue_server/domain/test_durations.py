@@ -235,3 +235,22 @@ def test_newcomers_to_a_desks_primary_service_delay_its_second_one():
         ].minutes
         == 0
     )  # a free desk takes it now: no newcomer has arrived yet
+
+
+def test_booked_visitor_still_to_come_is_called_before_the_walk_in():
+    """A booking at NOW+10 will be called first from its slot-5 min: the walk-in behind it waits."""
+    plain = LearnedDurations.learn([], RULES)
+    busy = make_operator("op1", current_service="s1", busy_since=NOW)
+    busy.current_status = TicketStatus.SERVING
+    tickets = [make_ticket(1)]
+    without = estimate_all(tickets, [busy], RULES, plain, NOW)[1].minutes
+    booked = plain.forecasting([], [("s1", NOW + minutes(10))] * 2)
+    with_booking = estimate_all(tickets, [busy], RULES, booked, NOW)[1].minutes
+    assert without == 10
+    assert with_booking == 20  # two bookings, 85% come: one is forecast
+
+
+def test_long_past_booking_is_not_forecast():
+    """A slot 30 minutes ago that nobody checked in for is gone, not coming."""
+    model = LearnedDurations.learn([], RULES).forecasting([], [("s1", NOW - minutes(30))] * 3)
+    assert model.expected_arrivals(NOW) == []
