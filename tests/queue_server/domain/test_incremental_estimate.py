@@ -85,7 +85,7 @@ class Office:
             return
         op, ticket = desk
         ticket.status = op.current_status = TicketStatus.SERVING
-        self.keeper.changed()
+        self.keeper.changed(ticket=False)  # a ticket at a desk: not in the lines
 
     def end(self, op_id: str, status: TicketStatus) -> None:
         desk = self._desk(op_id)
@@ -94,7 +94,7 @@ class Office:
         op, ticket = desk
         ticket.status = status
         self._clear(op)
-        self.keeper.changed()
+        self.keeper.changed(ticket=False)
 
     def back(
         self,
