@@ -12,6 +12,7 @@ from datetime import datetime
 from bench import (
     booking_pages,
     desk_click,
+    estimate_cost,
     issue_throughput,
     kiosk_tap,
     read_cost,
@@ -23,6 +24,7 @@ from bench._common import Figure, print_figures
 
 BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
     ("issue throughput", issue_throughput.run),
+    ("estimate cost", estimate_cost.run),
     ("read cost", read_cost.run),
     ("WebSocket latency", ws_latency.run),
     ("WebSocket memory", ws_memory.run),
