@@ -59,7 +59,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from display_board.cli import with_demo_display
         from kiosk_app.cli import with_demo_kiosk
         from operator_desk.cli import with_demo_desk
-
         from simulator.cli import with_demo_simulation
 
         return with_demo_kiosk(

@@ -93,7 +93,7 @@ class ServerClient:
         try:
             answer = self._call("GET", "/api/v1/sim/clock", self.sim_token)
         except Refused as exc:
-            if exc.code == "simulation_off":
+            if exc.status == 404:  # an ordinary server has no clock route at all
                 return None
             raise
         return datetime.fromisoformat(answer["now"])

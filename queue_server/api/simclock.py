@@ -1,6 +1,7 @@
 """`/api/v1/sim/clock`: the simulation clock, read and moved by `okno simulate` (simulation only).
 
-A server without OKNO_SIMULATION answers 404 `simulation_off`; moving the clock needs the
+Only a simulation server has these routes: an ordinary server answers them with a plain 404
+`not_found` and lists nothing of them in its OpenAPI. Reading or moving the clock needs the
 OKNO_SIMULATION_TOKEN as the bearer token. A simulation server also takes the time with any
 request (headers X-Okno-Sim-Now and X-Okno-Sim-Token): the clock moves there before the request
 is served, which spares the simulator a round trip per event. A production server has neither.
@@ -19,7 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from queue_server.api.deps import ContainerDep, bearer
 from queue_server.api.problems import MEDIA_TYPE, PROBLEM_TYPE, ProblemResponse
 from queue_server.bootstrap import Container
-from queue_server.domain.errors import DomainError, NotFound
+from queue_server.domain.errors import DomainError
 from queue_server.service.auth import AuthError
 from queue_server.service.simclock import MAX_RATE, ClockRefused, SimulatedClock
 
@@ -42,12 +43,7 @@ class ClockView(BaseModel):
 
 def _clock(container: Container, authorization: str | None) -> SimulatedClock:
     clock = container.sim_clock
-    if clock is None:
-        raise NotFound(
-            "simulation_off",
-            "Сервер работает не в режиме симуляции (OKNO_SIMULATION выключен)",
-            "This server is not a simulation server (OKNO_SIMULATION is off)",
-        )
+    assert clock is not None, "the clock routes exist on a simulation server only"
     token = bearer(authorization) or ""
     expected = container.settings.simulation_token or ""
     if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
@@ -81,9 +77,11 @@ async def set_clock(
 
 
 def install(app: FastAPI, container: Container) -> None:
-    """The clock routes, and on a simulation server the time taken with any request."""
+    """On a simulation server only: the clock routes and the time taken with any request."""
+    if container.sim_clock is None:
+        return
     app.include_router(router)
-    if container.sim_clock is not None and container.settings.simulation_token:
+    if container.settings.simulation_token:
         app.add_middleware(
             ClockWithRequest,
             clock=container.sim_clock,

@@ -183,7 +183,7 @@ async def test_clock_needs_the_simulation_token(
 @pytest.mark.integration
 @pytest.mark.asyncio
 async def test_ordinary_server_has_no_clock(tmp_path: Path) -> None:
-    """A server without OKNO_SIMULATION answers 404 simulation_off and ignores the header."""
+    """A server without OKNO_SIMULATION has no clock route (404) and ignores the header."""
     settings = ServerSettings(
         database_url=sqlite_url(tmp_path / "okno.db"), public_url="http://okno.test"
     )
@@ -194,7 +194,8 @@ async def test_ordinary_server_has_no_clock(tmp_path: Path) -> None:
         answer = await client.post(
             "/api/v1/sim/clock", json={"now": MORNING.isoformat()}, headers=SIM
         )
-        assert answer.status_code == 404 and answer.json()["code"] == "simulation_off"
+        assert answer.status_code == 404 and answer.json()["code"] == "not_found"
+        assert "/api/v1/sim/clock" not in (await client.get("/openapi.json")).json()["paths"]
         headers = {**KIOSK, "X-Okno-Sim-Now": MORNING.isoformat(), "X-Okno-Sim-Token": TOKEN}
         issued = await client.post(
             "/api/v1/offices/test/tickets", json={"service": "reg"}, headers=headers

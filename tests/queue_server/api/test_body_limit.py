@@ -126,7 +126,11 @@ async def test_a_streamed_megabyte_is_cut_off_early(api: tuple[httpx.AsyncClient
 
 
 async def test_413_and_429_are_in_the_openapi(api: tuple[httpx.AsyncClient, Office]) -> None:
-    """Every operation documents 413; login and the public ticket also 429 with Retry-After."""
+    """Every operation documents 413; the rate-limited ones also 429 with Retry-After.
+
+    Those are login, the public ticket, the booking API (limited per caller) and check-in
+    (code guessing throttled per device and address); a desk's commands are not limited.
+    """
     client, _ = api
     paths = (await client.get("/openapi.json")).json()["paths"]
     api_operations = [
@@ -137,6 +141,18 @@ async def test_413_and_429_are_in_the_openapi(api: tuple[httpx.AsyncClient, Offi
     ]
     assert all("413" in op["responses"] for _, op in api_operations)
     limited = {path for path, op in api_operations if "429" in op["responses"]}
-    assert limited == {"/api/v1/auth/login", "/api/v1/public/tickets/{token}"}
-    too_many = paths["/api/v1/auth/login"]["post"]["responses"]["429"]
-    assert "Retry-After" in too_many["headers"]
+    booking = "/api/v1/offices/{office}/booking"
+    assert limited == {
+        "/api/v1/auth/login",
+        "/api/v1/public/tickets/{token}",
+        "/api/v1/offices/{office}/check-in",
+        f"{booking}/days",
+        f"{booking}/slots",
+        f"{booking}/bookings",
+        f"{booking}/bookings/{{code}}",
+        f"{booking}/bookings/{{code}}/cancel",
+        f"{booking}/bookings/{{code}}/move",
+    }
+    for path in limited:
+        for too_many in (op["responses"].get("429") for op in paths[path].values()):
+            assert too_many is None or "Retry-After" in too_many["headers"], path
