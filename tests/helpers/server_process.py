@@ -13,7 +13,7 @@ from types import TracebackType
 
 from tests.helpers.office import OFFICE_YAML
 
-STARTUP_TIMEOUT = 30.0
+STARTUP_TIMEOUT = 60.0  # a loaded 2-core CI machine can take long to import and migrate
 TEST_PUBLIC_URL = "http://okno.test"  # a reserved name: never a real host
 
 
