@@ -36,6 +36,7 @@ from queue_server.service.issuing import issue_new
 from queue_server.service.ratings import rate_step, rating_requested
 from queue_server.service.tx import Tx
 from queue_server.service.views import ticket_payload, ticket_view
+from queue_server.storage.checkin import CheckInStore
 
 # -- the operator at the desk ------------------------------------------------------------------
 
@@ -187,6 +188,7 @@ def finish(tx: Tx, cmd: c.Finish) -> DeskState:
     _apply(ticket, Action.FINISH)
     tx.repo.save_ticket(ticket)
     tx.repo.update_open_step(ticket.id, finished_at=tx.now, outcome=outcome.value)
+    CheckInStore(tx.repo.conn).mark_served(ticket.id, tx.now)
     _release(tx, op)
     tx.emit(
         EventType.TICKET_FINISHED,

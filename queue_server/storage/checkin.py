@@ -98,6 +98,15 @@ class CheckInStore:
         )
         self.conn.execute(update(t.tickets).where(t.tickets.c.id == ticket).values(booking=booking))
 
+    def mark_served(self, ticket: int, now: datetime) -> None:
+        """The booking `ticket` was checked in for (if any) is served: its visit is over."""
+        of_ticket = select(t.tickets.c.booking).where(t.tickets.c.id == ticket).scalar_subquery()
+        self.conn.execute(
+            update(t.bookings)
+            .where(t.bookings.c.id == of_ticket, t.bookings.c.status == "checked_in")
+            .values(status="served", changed_at=now)
+        )
+
 
 def window_from_settings(settings: dict[str, Any]) -> CheckInWindow:
     """`CheckInWindow` from an office's settings JSON: `{"booking": {"check_in": {...}}}` (or

@@ -85,6 +85,27 @@ def test_on_time_check_in_is_called_before_waiting_walk_ins(office: Office) -> N
     assert called["ticket"]["id"] == issued["id"]
 
 
+def test_finishing_a_checked_in_ticket_marks_its_booking_served(office: Office) -> None:
+    """The booking's visit ends with its ticket: checked_in → served; a no-show leaves it be."""
+    office.service.execute(c.SignIn(OFFICE, "alice", WORKPLACES["alice"]))
+    served = add_booking(office.engine, OFFICE, "ACDE7K3P", slot(0))
+    absent = add_booking(office.engine, OFFICE, "HJKM4799", slot(0))
+    check_in(office, "ACDE7K3P")
+    check_in(office, "HJKM4799")
+    desk = (OFFICE, "alice", WORKPLACES["alice"])
+
+    office.service.execute(c.CallNext(*desk))
+    office.service.execute(c.StartService(*desk))
+    assert booking_row(office.engine, served).status == "checked_in"  # not over yet
+    office.service.execute(c.Finish(*desk))
+    office.service.execute(c.CallNext(*desk))
+    office.service.execute(c.NoShow(*desk))
+
+    assert booking_row(office.engine, served).status == "served"
+    assert booking_row(office.engine, absent).status == "checked_in"
+    assert refusal(office, "ACDE7K3P").code == "booking_used"
+
+
 def test_check_in_writes_issued_and_checked_in_events_and_the_queue(office: Office) -> None:
     """One check-in logs ticket.issued, booking.checked_in and queue.changed, in that order."""
     booking = add_booking(office.engine, OFFICE, "ACDE7K3P", slot(0))
