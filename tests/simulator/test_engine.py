@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator.engine import naive_estimate, piecewise_poisson, plan_visitors
-from simulator.report import accuracy, percentile, wait_figures
+from simulator.engine import Episode, Visitor, naive_estimate, piecewise_poisson, plan_visitors
+from simulator.report import accuracy, booked_figures, percentile, wait_figures
 from simulator.scenario import load_scenario
 
 
@@ -61,3 +61,26 @@ def test_wait_figures() -> None:
     assert figures["wait_max"] == 30.0
     assert figures["within_15_share"] == pytest.approx(0.5)
     assert percentile([], 0.9) is None
+
+
+def test_booked_wait_counts_from_the_slot_or_the_late_check_in() -> None:
+    """Early: from the slot (a call before it is 0); late: from the check-in; walk-ins ignored."""
+
+    def visitor(kind: str, slot: float | None, issued: float, called: float) -> Visitor:
+        return Visitor(
+            0, "reg", issued, kind=kind, slot=slot, issued=issued,
+            episodes=[Episode("reg", issued, called=called)],
+        )  # fmt: skip
+
+    figures = booked_figures(
+        [
+            visitor("appointment", 600, 580, 608),  # early, called 8 min past the slot
+            visitor("appointment", 600, 590, 595),  # called before its slot: 0
+            visitor("appointment", 600, 606, 609),  # came 6 min late: 3 min from check-in
+            visitor("walk_in", None, 500, 560),
+        ]
+    )
+    assert figures["n"] == 3
+    assert figures["after_slot_max"] == 8.0
+    assert figures["after_slot_mean"] == pytest.approx((8 + 0 + 3) / 3)
+    assert figures["within_5_share"] == pytest.approx(2 / 3)

@@ -94,4 +94,5 @@ def test_appointments_are_booked_and_checked_in(tmp_path: Path) -> None:
     assert figures["bookings"]["booked"] == coming
     assert figures["bookings"]["check_in_refused"] == 0
     assert figures["appointments_came"] == coming
+    assert figures["appointments"]["n"] > 0 and figures["appointments"]["after_slot_max"] >= 0
     assert figures["tickets_issued"] == len(planned)
