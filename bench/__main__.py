@@ -16,7 +16,9 @@ from bench import (
     issue_throughput,
     kiosk_tap,
     read_cost,
+    simulate_day,
     status_live,
+    turn_near_cost,
     ws_latency,
     ws_memory,
 )
@@ -32,7 +34,11 @@ BENCHMARKS: list[tuple[str, Callable[[], list[Figure]]]] = [
     ("desk click", desk_click.run),
     ("status pages live", status_live.run),
     ("booking pages", booking_pages.run),
+    ("turn-near notice cost", turn_near_cost.run),
+    ("simulated day", simulate_day.run),
 ]
+# bench/estimator_accuracy.py runs many simulated days (minutes each): `python -m
+# bench.estimator_accuracy` on its own.
 
 
 def main() -> int:
