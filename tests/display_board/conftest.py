@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import pytest
 
+from tests.helpers.qt_loop import qasync_loop
+
 T = TypeVar("T")
 
 
 @pytest.fixture
 def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    """The qasync loop on the test QApplication."""
-    os.environ.setdefault("QT_API", "pyside6")
-    import qasync
-
+    """The qasync loop on the test QApplication, closed cleanly (tests/helpers/qt_loop.py)."""
     qapp.setQuitOnLastWindowClosed(False)  # a closed board must not stop the test's loop
-    event_loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    event_loop.close()
-    asyncio.set_event_loop(None)
+    with qasync_loop(qapp) as event_loop:
+        yield event_loop
 
 
 def run(loop: asyncio.AbstractEventLoop, coroutine: Awaitable[T], timeout: float = 120) -> T:

@@ -19,6 +19,7 @@ from operator_desk.settings import DeskSettings, RatingSettings
 from qt_common.app import save_png
 from queue_protocol.client import ClientSession
 from tests.helpers.office import KIOSK_TOKEN, PASSWORDS, WORKPLACES
+from tests.helpers.qt_loop import qasync_loop
 from tests.helpers.server_process import ServerProcess
 
 T = TypeVar("T")
@@ -35,15 +36,9 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
 
 @pytest.fixture
 def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    """The qasync loop on the test QApplication."""
-    os.environ.setdefault("QT_API", "pyside6")
-    import qasync
-
-    event_loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    event_loop.close()
-    asyncio.set_event_loop(None)
+    """The qasync loop on the test QApplication, closed cleanly (tests/helpers/qt_loop.py)."""
+    with qasync_loop(qapp) as event_loop:
+        yield event_loop
 
 
 def run(loop: asyncio.AbstractEventLoop, coroutine: Awaitable[T], timeout: float = 60) -> T:
