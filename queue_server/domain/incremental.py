@@ -23,6 +23,14 @@ Why it is exact, and when it gives up (the caller then replays in full):
 - A new ticket is placed by comparing it with what was taken at the steps where it could have
   won (kept per service as candidates); those steps are few: where the operator took nothing,
   took a ticket of a lower level, or took a ticket that the new one would overtake by band.
+- A call by an operator free at `now` takes the ticket the record's first step of that
+  operator took at `now` (same order function), unless an operator popped before it at `now`
+  took it first. When the duration model then has the operator free again exactly when the
+  record had it after that step, the replay after the call is the record without that step:
+  it is removed, the operator's later steps become absolute times, and the steps that move with
+  the clock get deadlines before they would overtake them (`IncrementalEstimate.call`). Any
+  other call (another ticket, an operator popped before taking it, a remaining time the model
+  sees differently — with learned call times it usually does) drops the record.
 
 The replay mechanics are kept apart from the duration model (`durations.Durations`), which is
 passed in and only asked `free_at` and `occupation`, exactly as `estimate_all` asks it.
@@ -33,8 +41,9 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import cast
 
 from queue_server.domain.durations import Durations, FixedDurations, LearnedDurations
 from queue_server.domain.estimate import Position
@@ -354,6 +363,139 @@ class IncrementalEstimate:
         self._run(heap, now)
         return self.taken == self.total
 
+    def call(
+        self,
+        ticket: Ticket,
+        operators: Sequence[Operator],
+        rules: Mapping[str, ServiceRule],
+        durations: Durations,
+        now: datetime,
+    ) -> bool:
+        """Take out `ticket`, just called at `now` by its operator who was free at `now`; False
+        when the replay after the call is not provably the record without that call's step
+        (the record is then unusable: replay in full).
+
+        The operator, free at `now`, popped at `now` in the record and took the same ticket the
+        call took (one order function). When the duration model puts the operator, busy with it
+        from `now`, free again exactly when the record had it free after that step, the heap and
+        the lines after that step are the same in both replays: the step is simply removed. The
+        operator's chain no longer moves with the clock (absolute times from here on), so every
+        step of an operator that still moves gets a deadline before it would overtake it.
+        """
+        op_id = ticket.operator
+        old = self.operators.get(op_id) if op_id is not None else None
+        if (
+            old is None
+            or op_id is None
+            or ticket.status is not TicketStatus.CALLED
+            or ticket.called_at != now
+            or old.current_ticket is not None
+            or self.start.get(op_id) != (True, timedelta(0))
+        ):
+            return False
+        called = replace(
+            old,
+            current_ticket=ticket.id,
+            current_service=ticket.service,
+            busy_since=now,
+            current_status=TicketStatus.CALLED,
+        )
+        expected = [called if op.id == op_id else op for op in self.operator_list]
+        if list(operators) != expected or not self.holds(self.operator_list, rules, durations, now):
+            return False
+        k = self.index.get(ticket.id)
+        if k is None:
+            return False
+        step = self.steps[k]
+        if (
+            step.op != op_id
+            or step.ticket is not ticket
+            or not step.shifted
+            or step.at != timedelta(0)
+            or any(s.op == op_id for s in self.steps[:k])
+        ):
+            return False
+        if step.ahead == self.total - 1 and any(s.ticket is None for s in self.steps[:k]):
+            return False  # without its last ticket the replay ends before those steps
+        free_at = durations.free_at(called, now)
+        if free_at is None or free_at <= now:
+            return False
+        if free_at != now + durations.occupation(ticket.service, op_id, now):
+            return False  # the model expects another remaining time: the chain would move
+        line = self._lines(ticket.service).line_of(ticket)
+        at_line = next((i for i, t in enumerate(line.tickets) if t is ticket), None)
+        if at_line is None or at_line >= line.start:
+            return False
+        self._remove_step(k, op_id, now)
+        del line.tickets[at_line]
+        line.start -= 1
+        self.total -= 1
+        self.taken -= 1
+        if self.oldest.get(ticket.service) == ticket.issued_at:
+            lines = self._lines(ticket.service)
+            rest = [t.issued_at for t in lines.priority.tickets] + [
+                t.issued_at for t in lines.regular.tickets
+            ]
+            if rest:
+                self.oldest[ticket.service] = min(rest)
+            else:
+                del self.oldest[ticket.service]
+        self.operators = {op.id: op for op in operators}
+        self.operator_list = list(operators)
+        self.shifted[op_id] = False
+        self.start[op_id] = (False, free_at)
+        self.base = now
+        return True
+
+    def _remove_step(self, k: int, op_id: str, now: datetime) -> None:
+        """Drop step `k` (the first of `op_id`, at `now`), turn `op_id`'s later steps into
+        absolute times and bound the steps that still move with the clock by them."""
+        steps = self.steps
+        index = self.index
+        removed = steps.pop(k)
+        assert removed.ticket is not None
+        del index[removed.ticket.id]
+        for indices in (*self.by_service.values(), *self.candidates.values()):
+            at = bisect.bisect_left(indices, k)
+            if at < len(indices) and indices[at] == k:
+                del indices[at]
+            indices[at:] = [i - 1 for i in indices[at:]]
+        # Backwards: when a step popped, the operator's entry in the heap was its next step
+        # (or its entry at the end). A step that moves with the clock reaches it when `now`
+        # has moved by their distance: the record holds until then.
+        ahead_of: datetime | None = None
+        end = self.end.get(op_id)
+        if end is not None:
+            ahead_of = _real(end, now)
+            self.end[op_id] = (False, ahead_of)
+        for j in range(len(steps) - 1, -1, -1):
+            step = steps[j]
+            if step.op == op_id:
+                if step.shifted:
+                    step.shifted, step.at = False, now + cast(timedelta, step.at)
+                ahead_of = cast(datetime, step.at)
+            elif step.shifted and ahead_of is not None:
+                bound = ahead_of - cast(timedelta, step.at)
+                if bound < cast(datetime, step.deadline):
+                    step.deadline = bound
+        deadlines = self.deadlines
+        del deadlines[len(steps) :]
+        previous = now + _NEVER_OFFSET
+        for j in range(k):
+            deadline = cast(datetime, steps[j].deadline)
+            if deadline < previous:
+                previous = deadline
+            deadlines[j] = previous
+        for j in range(k, len(steps)):
+            step = steps[j]
+            deadline = cast(datetime, step.deadline)
+            if deadline < previous:
+                previous = deadline
+            deadlines[j] = previous
+            step.ahead -= 1
+            if step.ticket is not None:
+                index[step.ticket.id] = j
+
     def _first_win(self, ticket: Ticket, now: datetime) -> int:
         """The first step at which an operator would take `ticket` instead (or len(steps))."""
         if ticket.ticket_class is not TicketClass.WALK_IN:
@@ -485,14 +627,17 @@ def _ceil_minutes(delta: timedelta) -> int:
 
 class EstimateKeeper:
     """An office's recorded replay between commands. The storage layer tells it of every change
-    (`issued` for a new ticket, `changed` for anything else); `estimate` extends the record for
-    new tickets when it provably can, and records the replay afresh otherwise."""
+    (`issued` for a new ticket, `called` and `operator_set` for a call, `changed` for anything
+    else); `estimate` extends the record for new tickets and takes a call out of it when it
+    provably can, and records the replay afresh otherwise."""
 
     def __init__(self) -> None:
         self.record: IncrementalEstimate | None = None
         self._issued: list[Ticket] = []
         self._dirty = False
         self._tickets_dirty = False
+        # A waiting ticket called by a free operator since the record was made (see `called`).
+        self._call: Ticket | None = None
         self.rebuilds = 0  # how often the whole queue was replayed (for tests and the bench)
 
     def issued(self, ticket: Ticket) -> None:
@@ -504,6 +649,27 @@ class EstimateKeeper:
         record is replayed again."""
         self._dirty = True
         self._tickets_dirty = self._tickets_dirty or ticket
+
+    def called(self, ticket: Ticket) -> None:
+        """A waiting ticket was stored as called (status, operator and call time set); the
+        operator's update that follows is told with `operator_set`. One call at a time, with no
+        other change, is taken out of the record (`IncrementalEstimate.call`); else a replay."""
+        if self._call is not None or self._issued or self._dirty or ticket.operator is None:
+            self.changed()
+            return
+        self._call = ticket
+        self._tickets_dirty = True  # the lines still hold it: `next_for` must not answer
+
+    def operator_set(self, operator: str, values: Mapping[str, object]) -> None:
+        """An operator's row was updated with `values`: the desk taking the called ticket is
+        part of the call; anything else changes operators (a replay)."""
+        call = self._call
+        if (
+            call is None
+            or call.operator != operator
+            or dict(values) != {"current_ticket": call.id, "busy_since": call.called_at}
+        ):
+            self.changed(ticket=False)
 
     def next_for(
         self, op: Operator, waiting: int, rules: Mapping[str, ServiceRule], now: datetime
@@ -539,18 +705,19 @@ class EstimateKeeper:
         now: datetime,
     ) -> IncrementalEstimate | None:
         """The record if it can be brought up to date without a replay of the whole queue
-        (new tickets added), else None (and the record is dropped)."""
+        (new tickets added, or a call taken out), else None (and the record is dropped)."""
         record = self.record
-        issued, dirty = self._issued, self._dirty
-        self._issued, self._dirty, self._tickets_dirty = [], False, False
-        if (
-            record is not None
-            and not dirty
-            and record.holds(operators, rules, durations, now)
-            and all(record.add(ticket, now) for ticket in issued)
-            and record.total == len(tickets)
-        ):
-            return record
+        issued, dirty, call = self._issued, self._dirty, self._call
+        self._issued, self._dirty, self._tickets_dirty, self._call = [], False, False, None
+        if record is not None and not dirty:
+            if call is not None:
+                kept = not issued and record.call(call, operators, rules, durations, now)
+            else:
+                kept = record.holds(operators, rules, durations, now) and all(
+                    record.add(ticket, now) for ticket in issued
+                )
+            if kept and record.total == len(tickets):
+                return record
         self.record = None
         return None
 

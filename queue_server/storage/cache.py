@@ -225,7 +225,7 @@ class CachedRepository(Repository):
 
     def set_operator(self, operator: str, **values: Any) -> None:
         self.cache.written = True
-        self.cache.keeper.changed(ticket=False)
+        self.cache.keeper.operator_set(operator, values)
         super().set_operator(operator, **values)
         cache = self._ready()
         row = cache.operator_rows.get(operator)
@@ -254,7 +254,10 @@ class CachedRepository(Repository):
         # The estimate's lines hold waiting tickets only: a ticket at a desk changes operators.
         waiting = ticket.status is TicketStatus.WAITING
         was_waiting = ticket.id in self.cache.waiting or not self.cache.loaded
-        self.cache.keeper.changed(ticket=waiting or was_waiting)
+        if self.cache.loaded and was_waiting and ticket.status is TicketStatus.CALLED:
+            self.cache.keeper.called(ticket)  # taken out of the record when it provably can
+        else:
+            self.cache.keeper.changed(ticket=waiting or was_waiting)
         super().save_ticket(ticket)
         self._ready()
         self._place(ticket)

@@ -67,3 +67,38 @@ def test_issues_and_calls_answer_as_the_full_replay(office: Office) -> None:
             )
     keeper = office.service._caches[OFFICE].keeper
     assert keeper.rebuilds < issues // 2
+
+
+def test_a_call_next_at_a_quiet_moment_needs_no_new_replay(office: Office) -> None:
+    """Call-next by a free desk, with no call times learned yet, takes the called ticket out of
+    the record: queue.changed equals the full replay's and nothing is replayed again."""
+    for op in ("alice", "bob", "carol"):
+        office.service.execute(c.SignIn(OFFICE, op, WORKPLACES[op]))
+    for i in range(30):
+        office.clock.advance(seconds=7)
+        office.service.execute(c.IssueTicket(OFFICE, ("reg", "vac", "ben")[i % 3]))
+    keeper = office.service._caches[OFFICE].keeper
+    before = keeper.rebuilds
+    office.clock.advance(seconds=3)
+    called = office.service.execute(
+        c.CallNext(office=OFFICE, operator="alice", workplace=WORKPLACES["alice"])
+    )
+    tx = _reference(office)
+    try:
+        reference = [line.model_dump(mode="json") for line in queue_lines(tx)]
+    finally:
+        tx.repo.conn.close()
+    assert _lines(called.events) == reference
+    assert keeper.rebuilds == before
+    office.clock.advance(seconds=5)
+    issued = office.service.execute(c.IssueTicket(OFFICE, "reg"))
+    tx = _reference(office)
+    try:
+        _, positions = tx.positions()
+        expected = positions[issued.body["id"]]
+        reference = [line.model_dump(mode="json") for line in queue_lines(tx)]
+    finally:
+        tx.repo.conn.close()
+    assert (issued.body["ahead"], issued.body["estimate_minutes"]) == expected
+    assert _lines(issued.events) == reference
+    assert keeper.rebuilds == before
