@@ -221,6 +221,8 @@ class LearnedDurations:
         self._paused_since = paused_since
         self._rules = rules
         self._memo: dict[tuple[str, str, int], timedelta] = {}
+        # The last forecast made (a command asks it more than once at one moment).
+        self._forecast: tuple[tuple[datetime, int], list[Ticket]] | None = None
 
     @classmethod
     def learn(
@@ -389,6 +391,14 @@ class LearnedDurations:
         return {service: n / minutes for service, n in counts.items()}
 
     def expected_arrivals(self, now: datetime) -> list[Ticket]:
+        key = (now, len(self._arrivals or ()))
+        if self._forecast is not None and self._forecast[0] == key:
+            return list(self._forecast[1])
+        result = self._expected_arrivals(now)
+        self._forecast = (key, result)
+        return list(result)
+
+    def _expected_arrivals(self, now: datetime) -> list[Ticket]:
         result: list[Ticket] = []
         for service, rate in sorted(self.arrival_rates(now).items()):
             every = timedelta(minutes=1 / rate)
