@@ -27,8 +27,9 @@ Why it is exact, and when it gives up (the caller then replays in full):
   operator took at `now` (same order function), unless an operator popped before it at `now`
   took it first. When the duration model then has the operator free again exactly when the
   record had it after that step, the replay after the call is the record without that step:
-  it is removed, the operator's later steps become absolute times, and the steps that move with
-  the clock get deadlines before they would overtake them (`IncrementalEstimate.call`). Any
+  it is removed (in O(operators): the later steps keep their indices), the operator's later
+  steps are fixed at that `now`, and the record gets a deadline before any step that still moves
+  with the clock would overtake one of them (`IncrementalEstimate.call`). Any
   other call (another ticket, an operator popped before taking it, a remaining time the model
   sees differently — with learned call times it usually does) drops the record.
 
@@ -74,7 +75,7 @@ class _Step:
     """One pop of an operator in the replay; `ticket` None when it took nothing (and left)."""
 
     op: str
-    shifted: bool  # `at` is an offset from `now` (else an absolute time)
+    shifted: bool  # `at` is an offset from `now` (or from its operator's call), else absolute
     at: datetime | timedelta
     ticket: Ticket | None
     ahead: int  # tickets taken before this step
@@ -124,9 +125,21 @@ class IncrementalEstimate:
         self.end: dict[str, tuple[bool, datetime | timedelta]] = {}  # op -> free time at the end
         self.shifted: dict[str, bool] = {}
         self.oldest: dict[str, datetime] = {}
+        self.issue_order: dict[str, list[tuple[datetime, int]]] = {}  # per service, a heap
         self.total = 0
         self.taken = 0
         self.max_id = 0  # a new ticket comes after every ticket held, also among equal dues
+        # Calls taken out (`call`): the steps before `first` are empty slots, `shift` is how
+        # many steps were taken out (a step's `ahead` less `shift` is its tickets ahead), and
+        # the offset steps of a called operator are fixed at the `now` of its call (`anchor`).
+        self.first = 0
+        self.shift = 0
+        self.anchor: dict[str, datetime] = {}
+        self.popped: dict[str, int] = {}  # op -> its first step
+        # op -> the least lead of its entries pushed by a step over an offset step popped while
+        # they were in the heap (see `call`)
+        self.lead: dict[str, timedelta] = {}
+        self.bound = now + _NEVER_OFFSET  # a deadline of the whole record, set by calls
 
     # -- building ------------------------------------------------------------------------------
 
@@ -152,6 +165,9 @@ class IncrementalEstimate:
             oldest = record.oldest.get(ticket.service)
             if oldest is None or ticket.issued_at < oldest:
                 record.oldest[ticket.service] = ticket.issued_at
+            record.issue_order.setdefault(ticket.service, []).append((ticket.issued_at, ticket.id))
+        for order in record.issue_order.values():
+            heapq.heapify(order)
         record.total = len(waiting)
         record.max_id = max((t.id for t in waiting), default=0)
         heap: list[tuple[datetime, str]] = []
@@ -180,41 +196,46 @@ class IncrementalEstimate:
         """The loop of `estimate_all`, recording each step and how long it stays valid."""
         never = now + _NEVER_OFFSET
         is_shifted = self.shifted
+        popped, lead = self.popped, self.lead
         steps, deadlines = self.steps, self.deadlines
         previous = deadlines[-1] if deadlines else never
         occupation = self.durations.occupation
         fixed = isinstance(self.durations, FixedDurations)
         hour_end: datetime | None = None  # the next hour boundary of the latest offset step
-        absolute = sum(1 for _, other in heap if not is_shifted[other])
         pop, push = heapq.heappop, heapq.heappush
         while heap and self.taken < self.total:
             free_at, op_id = pop(heap)
             shifted = is_shifted[op_id]
             deadline = never
-            if shifted and absolute:
-                # An offset step must stay before every absolute entry it was popped before.
+            if shifted:
                 for other_at, other in heap:
                     if not is_shifted[other]:
+                        # An offset step must stay before every absolute entry it was popped
+                        # before.
                         bound = now + (other_at - free_at)
                         if bound < deadline:
                             deadline = bound
+                    elif other in popped:
+                        # Absolute once `other` is called (`call`): kept for then.
+                        ahead_by = other_at - free_at
+                        if ahead_by < lead.get(other, _NEVER_OFFSET):
+                            lead[other] = ahead_by
             op = self.operators[op_id]
             ticket, level, band, late_deadline = self._take(op, free_at, shifted, now)
             if late_deadline < deadline:
                 deadline = late_deadline
             index = len(steps)
+            popped.setdefault(op_id, index)
             step = _Step(
                 op_id,
                 shifted,
                 free_at - now if shifted else free_at,
                 ticket,
-                self.taken,
+                self.taken + self.shift,
                 level,
                 band,
             )
             if ticket is None:
-                if not shifted:
-                    absolute -= 1  # it leaves the heap
                 for service in op.levels:  # a new ticket of any of these would be taken here
                     self.candidates.setdefault(service, []).append(index)
             else:
@@ -316,7 +337,7 @@ class IncrementalEstimate:
         """Is the record still the replay of its queue at `now` (no change but the clock)?"""
         if durations is not self.durations or now < self.base:
             return False
-        if self.deadlines and now >= self.deadlines[-1]:
+        if now >= self.bound or (self.deadlines and now >= self.deadlines[-1]):
             return False
         if list(operators) != self.operator_list or dict(rules) != self.rules:
             return False
@@ -357,6 +378,9 @@ class IncrementalEstimate:
         oldest = self.oldest.get(ticket.service)
         if oldest is None or ticket.issued_at < oldest:
             self.oldest[ticket.service] = ticket.issued_at
+        heapq.heappush(
+            self.issue_order.setdefault(ticket.service, []), (ticket.issued_at, ticket.id)
+        )
         heap = [(_real(entry, now), op_id) for op_id, entry in self.end.items()]
         heapq.heapify(heap)
         self.base = now
@@ -379,8 +403,8 @@ class IncrementalEstimate:
         call took (one order function). When the duration model puts the operator, busy with it
         from `now`, free again exactly when the record had it free after that step, the heap and
         the lines after that step are the same in both replays: the step is simply removed. The
-        operator's chain no longer moves with the clock (absolute times from here on), so every
-        step of an operator that still moves gets a deadline before it would overtake it.
+        operator's chain no longer moves with the clock (fixed at `now` from here on), so the
+        record holds only until a step that still moves would overtake one of its entries.
         """
         op_id = ticket.operator
         old = self.operators.get(op_id) if op_id is not None else None
@@ -407,15 +431,16 @@ class IncrementalEstimate:
         if k is None:
             return False
         step = self.steps[k]
+        before = self.steps[self.first : k]  # at `now`, of operators before it in the heap
         if (
             step.op != op_id
             or step.ticket is not ticket
             or not step.shifted
             or step.at != timedelta(0)
-            or any(s.op == op_id for s in self.steps[:k])
+            or any(s.op == op_id for s in before)
         ):
             return False
-        if step.ahead == self.total - 1 and any(s.ticket is None for s in self.steps[:k]):
+        if step.ahead - self.shift == self.total - 1 and any(s.ticket is None for s in before):
             return False  # without its last ticket the replay ends before those steps
         free_at = durations.free_at(called, now)
         if free_at is None or free_at <= now:
@@ -426,20 +451,33 @@ class IncrementalEstimate:
         at_line = next((i for i, t in enumerate(line.tickets) if t is ticket), None)
         if at_line is None or at_line >= line.start:
             return False
-        self._remove_step(k, op_id, now)
+        self._take_out(k, now)
         del line.tickets[at_line]
         line.start -= 1
         self.total -= 1
         self.taken -= 1
         if self.oldest.get(ticket.service) == ticket.issued_at:
-            lines = self._lines(ticket.service)
-            rest = [t.issued_at for t in lines.priority.tickets] + [
-                t.issued_at for t in lines.regular.tickets
-            ]
-            if rest:
-                self.oldest[ticket.service] = min(rest)
+            order = self.issue_order[ticket.service]
+            while order and order[0][1] not in self.index:
+                heapq.heappop(order)
+            if order:
+                self.oldest[ticket.service] = order[0][0]
             else:
                 del self.oldest[ticket.service]
+        # From here on the operator's chain does not move with the clock: its offset steps are
+        # fixed at `now`, and each offset step of another operator popped before one of its
+        # entries must stay before it (its least lead, `lead`; the steps before the one taken
+        # out were popped before `free_at`).
+        self.anchor[op_id] = now
+        end = self.end.get(op_id)
+        if end is not None and end[0]:
+            self.end[op_id] = (False, _real(end, now))
+        if before:
+            self.bound = min(self.bound, free_at)
+        lead = self.lead.pop(op_id, None)
+        if lead is not None:
+            self.bound = min(self.bound, now + lead)
+        self.popped.pop(op_id, None)
         self.operators = {op.id: op for op in operators}
         self.operator_list = list(operators)
         self.shifted[op_id] = False
@@ -447,59 +485,57 @@ class IncrementalEstimate:
         self.base = now
         return True
 
-    def _remove_step(self, k: int, op_id: str, now: datetime) -> None:
-        """Drop step `k` (the first of `op_id`, at `now`), turn `op_id`'s later steps into
-        absolute times and bound the steps that still move with the clock by them."""
-        steps = self.steps
-        index = self.index
-        removed = steps.pop(k)
+    def _take_out(self, k: int, now: datetime) -> None:
+        """Remove step `k`: the few steps before it (at `now`) move up one slot into its place,
+        so that the later ones keep theirs (and their indices everywhere)."""
+        steps, index, first = self.steps, self.index, self.first
+        removed = steps[k]
         assert removed.ticket is not None
         del index[removed.ticket.id]
+        for j in range(k, first, -1):
+            moved = steps[j] = steps[j - 1]
+            moved.ahead += 1  # `shift` grows by one below
+            if moved.ticket is not None:
+                index[moved.ticket.id] = j
+        steps[first] = _Step("", False, now, None, 0, deadline=now + _NEVER_OFFSET)
+        for op_id, at in self.popped.items():
+            if first <= at < k:
+                self.popped[op_id] = at + 1
         for indices in (*self.by_service.values(), *self.candidates.values()):
             at = bisect.bisect_left(indices, k)
             if at < len(indices) and indices[at] == k:
                 del indices[at]
-            indices[at:] = [i - 1 for i in indices[at:]]
-        # Backwards: when a step popped, the operator's entry in the heap was its next step
-        # (or its entry at the end). A step that moves with the clock reaches it when `now`
-        # has moved by their distance: the record holds until then.
-        ahead_of: datetime | None = None
-        end = self.end.get(op_id)
-        if end is not None:
-            ahead_of = _real(end, now)
-            self.end[op_id] = (False, ahead_of)
-        for j in range(len(steps) - 1, -1, -1):
-            step = steps[j]
-            if step.op == op_id:
-                if step.shifted:
-                    step.shifted, step.at = False, now + cast(timedelta, step.at)
-                ahead_of = cast(datetime, step.at)
-            elif step.shifted and ahead_of is not None:
-                bound = ahead_of - cast(timedelta, step.at)
-                if bound < cast(datetime, step.deadline):
-                    step.deadline = bound
+            if at:
+                indices[:at] = [i + 1 for i in indices[:at]]
+        # The later prefix minima stay as they were (a step less only makes them later).
         deadlines = self.deadlines
-        del deadlines[len(steps) :]
-        previous = now + _NEVER_OFFSET
-        for j in range(k):
-            deadline = cast(datetime, steps[j].deadline)
+        previous = deadlines[first - 1] if first else now + _NEVER_OFFSET
+        for j in range(first, k + 1):
+            deadline = steps[j].deadline
+            assert deadline is not None
             if deadline < previous:
                 previous = deadline
             deadlines[j] = previous
-        for j in range(k, len(steps)):
-            step = steps[j]
-            deadline = cast(datetime, step.deadline)
-            if deadline < previous:
-                previous = deadline
-            deadlines[j] = previous
-            step.ahead -= 1
-            if step.ticket is not None:
-                index[step.ticket.id] = j
+        self.first += 1
+        self.shift += 1
+
+    def _when(self, step: _Step, now: datetime) -> datetime:
+        """The time of `step` at `now`."""
+        if step.shifted:
+            return self.anchor.get(step.op, now) + cast(timedelta, step.at)
+        return cast(datetime, step.at)
+
+    def _entry(self, step: _Step) -> tuple[bool, datetime | timedelta]:
+        """`step`'s time as a heap entry: an offset, or absolute for a called operator."""
+        anchor = self.anchor.get(step.op) if step.shifted else None
+        if anchor is None:
+            return step.shifted, step.at
+        return False, anchor + cast(timedelta, step.at)
 
     def _first_win(self, ticket: Ticket, now: datetime) -> int:
         """The first step at which an operator would take `ticket` instead (or len(steps))."""
         if ticket.ticket_class is not TicketClass.WALK_IN:
-            return 0  # the candidates are kept for walk-ins only: replay it all
+            return self.first  # the candidates are kept for walk-ins only: replay it all
         rule = self.rules.get(ticket.service)
         max_wait = timedelta(minutes=rule.max_wait_minutes) if rule else None
         for index in self.candidates.get(ticket.service, ()):
@@ -509,7 +545,7 @@ class IncrementalEstimate:
                 continue
             if step.ticket is None:
                 return index
-            at = _real((step.shifted, step.at), now)
+            at = self._when(step, now)
             late = max_wait is not None and at - ticket.due_at > max_wait
             band = _URGENT if late else _REGULAR
             taken = step.ticket
@@ -528,7 +564,8 @@ class IncrementalEstimate:
             return
         end: dict[str, tuple[bool, datetime | timedelta]] = {}
         for step in self.steps[k:]:
-            end.setdefault(step.op, (step.shifted, step.at))
+            if step.op not in end:
+                end[step.op] = self._entry(step)
             ticket = step.ticket
             if ticket is not None:
                 self._lines(ticket.service).line_of(ticket).start -= 1
@@ -537,7 +574,9 @@ class IncrementalEstimate:
         for op_id, entry in self.end.items():
             end.setdefault(op_id, entry)
         self.end = end
-        self.taken = self.steps[k].ahead
+        self.taken = self.steps[k].ahead - self.shift
+        for op_id in [op_id for op_id, first in self.popped.items() if first >= k]:
+            del self.popped[op_id]
         del self.steps[k:]
         del self.deadlines[k:]
         for indices in self.candidates.values():
@@ -571,13 +610,13 @@ class IncrementalEstimate:
         if index is None:
             return None
         step = self.steps[index]
-        return Position(step.ahead, _ceil_minutes(_real((step.shifted, step.at), now) - now))
+        return Position(step.ahead - self.shift, _ceil_minutes(self._when(step, now) - now))
 
     def positions(self, now: datetime) -> dict[int, Position]:
         """Every waiting ticket's position at `now` (O(waiting): for the full picture only)."""
         return {
             step.ticket.id: Position(
-                step.ahead, _ceil_minutes(_real((step.shifted, step.at), now) - now)
+                step.ahead - self.shift, _ceil_minutes(self._when(step, now) - now)
             )
             for step in self.steps
             if step.ticket is not None
@@ -598,7 +637,7 @@ class IncrementalEstimate:
         if not indices:
             return None
         step = self.steps[indices[-1]]
-        return _ceil_minutes(_real((step.shifted, step.at), now) - now)
+        return _ceil_minutes(self._when(step, now) - now)
 
 
 def _real(entry: tuple[bool, datetime | timedelta], now: datetime) -> datetime:

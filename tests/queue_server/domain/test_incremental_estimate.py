@@ -298,6 +298,7 @@ def test_recorded_replay_equals_full_replay_under_random_commands(
 _busy_desk = st.one_of(
     _issue,
     _issue,
+    st.tuples(st.just("issue"), st.sampled_from(SERVICES), st.just(True)),
     st.tuples(st.just("clock"), st.integers(min_value=0, max_value=3 * 60 * 1000)),
     st.tuples(st.just("call"), st.sampled_from(OPERATORS)),
     st.tuples(st.just("call"), st.sampled_from(OPERATORS)),
@@ -373,6 +374,24 @@ def test_a_call_next_by_a_free_operator_is_taken_out_without_a_new_replay() -> N
     office.now += timedelta(seconds=10)
     office.call("bob")
     assert _check(office, durations)
+    assert office.keeper.rebuilds == 1
+
+
+def test_tickets_issued_after_a_call_taken_out_join_the_record() -> None:
+    """After a call taken out of the record, a walk-in and a priority ticket (which replays the
+    record from its first step) are added without a new replay and equal the full replay."""
+    rules = {s: make_rule(s, expected_minutes=7.0 + 4 * i) for i, s in enumerate(SERVICES)}
+    office = Office({"alice": {"s1": 1}, "bob": {"s1": 1, "s2": 2}, "carol": {"s2": 1}}, rules)
+    durations = FixedDurations({}, rules)
+    for _ in range(5):
+        office.issue("s1", False)
+    assert _check(office, durations)
+    office.call("alice")
+    assert _check(office, durations)
+    for priority in (False, True):
+        office.now += timedelta(seconds=5)
+        office.issue("s1", priority)
+        assert _check(office, durations)
     assert office.keeper.rebuilds == 1
 
 
