@@ -456,11 +456,19 @@ class LearnedDurations:
         if figures is None:
             typical = self.call_minutes(service) * factor
             return timedelta(minutes=max(typical - elapsed, 0.2 * typical))
+        if not serving and elapsed <= 0:
+            # Just called: exactly what the replay gives a call of this desk at this moment, so
+            # the recorded replay can take the call out instead of replaying (incremental.py).
+            return self.occupation(service, op.id, op.busy_since)
         sample = figures.served_sample if serving else figures.call_sample
         typical = figures.served if serving else figures.call
         if not sample:
             sample = [typical]
-        return timedelta(minutes=residual([m * factor for m in sample], elapsed))
+        # The sample's shape, at the scale of the service's robust figure (which `occupation`
+        # uses): the time left does not jump from one figure to the other as the call goes on.
+        mean = sum(sample) / len(sample)
+        scale = typical / mean if mean > 0 else 1.0
+        return timedelta(minutes=residual([m * factor * scale for m in sample], elapsed))
 
 
 def residual(sample: Sequence[float], elapsed: float) -> float:

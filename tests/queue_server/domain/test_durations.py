@@ -142,6 +142,20 @@ def test_desk_ticket_being_served_past_its_typical_time_still_holds_the_operator
     assert fixed == NOW
 
 
+def test_a_desk_just_called_is_held_for_the_calls_occupation_and_then_smoothly_less():
+    """At the call the time left is exactly what the replay gives a new call of that desk; a
+    minute later it is a minute less or so (no jump from the sample's mean to the robust one)."""
+    steps = [_step(m) for m in (5.0, 9.0, 10.0, 11.0, 40.0) * 3]
+    model = LearnedDurations.learn(steps, RULES)
+    op = make_operator(current_service="s1", busy_since=NOW)
+    op.current_status = TicketStatus.CALLED
+    occupation = model.occupation("s1", op.id, NOW)
+    assert model.free_at(op, NOW) == NOW + occupation
+    later = model.free_at(op, NOW + minutes(0.5))
+    assert later is not None
+    assert abs((later - NOW) / minutes(1) - occupation / minutes(1)) < 1.5
+
+
 def test_paused_operator_comes_back_after_a_typical_pause():
     """A paused operator counts again after the learned pause (45 min), minus what has passed."""
     pauses = [
