@@ -59,6 +59,7 @@ class Visitor:
     kind: str = "walk_in"  # or "appointment"
     slot: float | None = None  # an appointment's booked slot (minute of the day)
     code: str | None = None  # its booking code, once booked through the API
+    checked_in: bool = False  # its ticket came from a check-in of that booking
     gone_when_called: bool = False
     will_return: bool = False
     ticket: int | None = None
@@ -351,6 +352,7 @@ class Simulation:
         if visitor.code is not None:
             try:
                 answer = self.client.check_in(visitor.code)
+                visitor.checked_in = True
             except Refused:
                 self.bookings["check_in_refused"] += 1  # a walk-in ticket instead
         if answer is None:

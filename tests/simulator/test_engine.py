@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -64,12 +65,13 @@ def test_wait_figures() -> None:
 
 
 def test_booked_wait_counts_from_the_slot_or_the_late_check_in() -> None:
-    """Early: from the slot (a call before it is 0); late: from the check-in; walk-ins ignored."""
+    """Early: from the slot (a call before it is 0); late: from the check-in; walk-ins and
+    visitors whose booking was refused (they came as walk-ins) ignored."""
 
     def visitor(kind: str, slot: float | None, issued: float, called: float) -> Visitor:
         return Visitor(
             0, "reg", issued, kind=kind, slot=slot, issued=issued,
-            episodes=[Episode("reg", issued, called=called)],
+            checked_in=kind == "appointment", episodes=[Episode("reg", issued, called=called)],
         )  # fmt: skip
 
     figures = booked_figures(
@@ -78,6 +80,7 @@ def test_booked_wait_counts_from_the_slot_or_the_late_check_in() -> None:
             visitor("appointment", 600, 590, 595),  # called before its slot: 0
             visitor("appointment", 600, 606, 609),  # came 6 min late: 3 min from check-in
             visitor("walk_in", None, 500, 560),
+            replace(visitor("appointment", 600, 580, 640), checked_in=False),  # booking refused
         ]
     )
     assert figures["n"] == 3
