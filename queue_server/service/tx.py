@@ -89,7 +89,7 @@ class Tx:
     def durations(self) -> Durations:
         """The duration model of the estimate, learned from the office's recent steps; while
         the queue is short it also forecasts walk-ins (domain/durations.py)."""
-        forecast = len(self.repo.waiting(self.office.id)) <= FORECAST_MAX_WAITING
+        forecast = self.repo.waiting_count(self.office.id) <= FORECAST_MAX_WAITING
         return self.repo.duration_model(self.office.id, self.rules, forecast, self.now)
 
     def _keeper(self) -> EstimateKeeper | None:
@@ -101,13 +101,13 @@ class Tx:
     def next_for(self, op: Operator) -> Ticket | None:
         """The ticket `op` calls now (`order.next_for`): from the office's recorded replay when
         it holds the waiting tickets (a look at each line's head), else by a pass over them all."""
-        waiting = self.repo.waiting(self.office.id)
         keeper = self._keeper()
         if keeper is not None:
-            known, ticket = keeper.next_for(op, len(waiting), self.rules, self.now)
+            count = self.repo.waiting_count(self.office.id)
+            known, ticket = keeper.next_for(op, count, self.rules, self.now)
             if known:
                 return ticket
-        return next_for(op, waiting, self.rules, self.now)
+        return next_for(op, self.repo.waiting(self.office.id), self.rules, self.now)
 
     def positions(self) -> tuple[list[Ticket], Mapping[int, Position]]:
         """Every waiting ticket and its position, as the state stands now in this transaction.

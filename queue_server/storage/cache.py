@@ -170,6 +170,11 @@ class CachedRepository(Repository):
             return super().waiting(office)
         return list(self._ready().waiting.values())
 
+    def waiting_count(self, office: str) -> int:
+        if office != self.cache.office:
+            return super().waiting_count(office)
+        return len(self._ready().waiting)
+
     def ticket(self, office: str, ticket_id: int) -> Ticket | None:
         if office == self.cache.office:
             cache = self._ready()

@@ -333,6 +333,19 @@ class Repository:
         )
         return [ticket_from_row(r) for r in rows]
 
+    def waiting_count(self, office: str) -> int:
+        """How many tickets of `office` wait (without reading them)."""
+        return int(
+            self.conn.execute(
+                select(func.count())
+                .select_from(t.tickets)
+                .where(
+                    t.tickets.c.office == office,
+                    t.tickets.c.status == TicketStatus.WAITING.value,
+                )
+            ).scalar_one()
+        )
+
     def ticket(self, office: str, ticket_id: int) -> Ticket | None:
         row = self.conn.execute(
             select(t.tickets).where(t.tickets.c.office == office, t.tickets.c.id == ticket_id)
