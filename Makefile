@@ -25,10 +25,11 @@ $(STAMP): $(LOCK) pyproject.toml deploy/install-system-deps.sh
 demo: setup
 	$(BIN)/okno demo
 
-# The Qt apps' tests run in a pytest process of their own: once a QApplication exists, pytest-qt
-# processes Qt events after every test, and a stale event left by an app's test (most likely a socket notifier
-# of a closed qasync loop whose file descriptor was reused) could crash a later server test that
-# has nothing to do with Qt. Both runs always run; the first failure's exit code is kept.
+# The Qt apps' tests run in a pytest process of their own: once a QApplication exists,
+# pytest-qt processes Qt events after every test, and a stale event left by an app's test (most
+# likely a socket notifier of a closed qasync loop whose file descriptor was reused) could crash
+# a later server test that has nothing to do with Qt. Both runs always run; the first failure's
+# exit code is kept.
 GUI_TESTS := tests/display_board tests/kiosk_app tests/operator_desk tests/qt_common tests/hardware
 test: setup
 	bash deploy/install-system-deps.sh --test

@@ -30,15 +30,22 @@ def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def _spread(values: Sequence[float], limit: float) -> tuple[float | None, ...]:
+    """Mean, p90, max and the share within `limit` of `values` (None each for no values)."""
+    if not values:
+        return None, None, None, None
+    within = sum(1 for v in values if v <= limit) / len(values)
+    return _mean(values), percentile(values, 0.9), max(values), within
+
+
 def wait_figures(waits: Sequence[float]) -> dict[str, Any]:
+    mean, p90, most, within = _spread(waits, SLA_MINUTES)
     return {
         "n": len(waits),
-        "wait_mean": _mean(waits),
-        "wait_p90": percentile(waits, 0.9),
-        "wait_max": max(waits) if waits else None,
-        "within_15_share": (
-            sum(1 for w in waits if w <= SLA_MINUTES) / len(waits) if waits else None
-        ),
+        "wait_mean": mean,
+        "wait_p90": p90,
+        "wait_max": most,
+        "within_15_share": within,
     }
 
 
@@ -51,14 +58,13 @@ def booked_figures(visitors: Sequence[Visitor]) -> dict[str, Any]:
             continue  # a refused booking came as a walk-in: not an appointment
         if v.episodes and v.episodes[0].called is not None:
             late.append(max(0.0, v.episodes[0].called - max(v.slot, v.issued)))
+    mean, p90, most, within = _spread(late, BOOKED_SLA_MINUTES)
     return {
         "n": len(late),
-        "after_slot_mean": _mean(late),
-        "after_slot_p90": percentile(late, 0.9),
-        "after_slot_max": max(late) if late else None,
-        "within_5_share": (
-            sum(1 for w in late if w <= BOOKED_SLA_MINUTES) / len(late) if late else None
-        ),
+        "after_slot_mean": mean,
+        "after_slot_p90": p90,
+        "after_slot_max": most,
+        "within_5_share": within,
     }
 
 

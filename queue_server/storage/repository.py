@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from queue_server.domain.durations import (
     BOOKED_LATE,
@@ -335,16 +346,13 @@ class Repository:
 
     def waiting_count(self, office: str) -> int:
         """How many tickets of `office` wait (without reading them)."""
-        return int(
-            self.conn.execute(
-                select(func.count())
-                .select_from(t.tickets)
-                .where(
-                    t.tickets.c.office == office,
-                    t.tickets.c.status == TicketStatus.WAITING.value,
-                )
-            ).scalar_one()
+        return self._count_tickets(
+            t.tickets.c.office == office, t.tickets.c.status == TicketStatus.WAITING.value
         )
+
+    def _count_tickets(self, *where: ColumnElement[bool]) -> int:
+        query = select(func.count()).select_from(t.tickets).where(*where)
+        return int(self.conn.execute(query).scalar_one())
 
     def ticket(self, office: str, ticket_id: int) -> Ticket | None:
         row = self.conn.execute(
@@ -389,16 +397,10 @@ class Repository:
 
     def count_issued(self, office: str, day: str, service: str) -> int:
         """Tickets issued on `day` for `service`, wherever they were transferred since."""
-        return int(
-            self.conn.execute(
-                select(func.count())
-                .select_from(t.tickets)
-                .where(
-                    t.tickets.c.office == office,
-                    t.tickets.c.day == day,
-                    t.tickets.c.issued_service == service,
-                )
-            ).scalar_one()
+        return self._count_tickets(
+            t.tickets.c.office == office,
+            t.tickets.c.day == day,
+            t.tickets.c.issued_service == service,
         )
 
     def next_counter(self, office: str, prefix: str, day: str) -> int:

@@ -24,6 +24,15 @@ def _reference(office: Office) -> Tx:
     return Tx(repo=repo, office=row, now=office.clock(), status_url=lambda _: "")
 
 
+def _reference_lines(office: Office) -> list[dict[str, Any]]:
+    """`queue.changed`'s services as the full replay gives them for the office's state now."""
+    tx = _reference(office)
+    try:
+        return [line.model_dump(mode="json") for line in queue_lines(tx)]
+    finally:
+        tx.repo.conn.close()
+
+
 def _lines(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     changed = [e for e in events if e["type"] == "queue.changed"]
     assert changed, "every command that touches the queue tells of it"
@@ -56,12 +65,7 @@ def test_issues_and_calls_answer_as_the_full_replay(office: Office) -> None:
             called = office.service.execute(
                 c.CallNext(office=OFFICE, operator="alice", workplace=WORKPLACES["alice"])
             )
-            tx = _reference(office)
-            try:
-                reference = [line.model_dump(mode="json") for line in queue_lines(tx)]
-            finally:
-                tx.repo.conn.close()
-            assert _lines(called.events) == reference
+            assert _lines(called.events) == _reference_lines(office)
             office.service.execute(
                 c.NoShow(office=OFFICE, operator="alice", workplace=WORKPLACES["alice"])
             )
@@ -83,12 +87,7 @@ def test_a_call_next_at_a_quiet_moment_needs_no_new_replay(office: Office) -> No
     called = office.service.execute(
         c.CallNext(office=OFFICE, operator="alice", workplace=WORKPLACES["alice"])
     )
-    tx = _reference(office)
-    try:
-        reference = [line.model_dump(mode="json") for line in queue_lines(tx)]
-    finally:
-        tx.repo.conn.close()
-    assert _lines(called.events) == reference
+    assert _lines(called.events) == _reference_lines(office)
     assert keeper.rebuilds == before
     office.clock.advance(seconds=5)
     issued = office.service.execute(c.IssueTicket(OFFICE, "reg"))
