@@ -146,13 +146,16 @@ class KioskController(QObject):
         self.app.removeEventFilter(self)
         for task in list(self.tasks):
             task.cancel()
-        if self.tasks:
-            await asyncio.wait(self.tasks)
-        await self.session.close()
-        await self.api.close()
-        if self.guide is not None:
-            self.guide.close()
-        self.translations.uninstall()
+        try:
+            if self.tasks:
+                await asyncio.wait(self.tasks)
+            await self.session.close()
+            await self.api.close()
+        finally:
+            # Whatever failed above, the app's translator and voice go with it.
+            if self.guide is not None:
+                self.guide.close()
+            self.translations.uninstall()
 
     def spawn(self, coroutine: Coroutine[Any, Any, object], name: str) -> None:
         """Run a server call in the background; its errors are logged, never lost."""

@@ -9,7 +9,6 @@ a whole snapshot.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -100,8 +99,13 @@ class QtSession(QObject):
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await task
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                # The event stream had already died; closing still closes.
+                logger.exception("the event stream had failed before closing")
 
     async def _pump(self) -> None:
         try:

@@ -5,6 +5,13 @@ with tasks still pending (an app's reconnecting session, a timer's coroutine) le
 callbacks behind that Qt may still reach from a later test's event processing; closing it here
 first cancels and awaits those tasks, ends async generators, and lets Qt delete what the test
 dropped while nothing of the loop is gone yet.
+
+qasync runs the loop's callbacks from Qt timers, so they also run whenever Qt processes events
+outside `run_until_complete`: pytest-qt's processing after each test, `qtbot.wait`, and qasync's
+own last pass after every `run_until_complete`. asyncio's running loop is unset there, and a
+task step that first waits on an `asyncio.Queue` or asks for the running loop fails ("bound to a
+different event loop"). An app runs inside `run_forever` for its whole life; the test loop copies
+that and stays asyncio's running loop from its opening to its closing.
 """
 
 from __future__ import annotations
@@ -25,14 +32,26 @@ def qasync_loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     import qasync
     from PySide6.QtCore import QCoreApplication, QEvent
 
-    loop = qasync.QEventLoop(qapp)
+    class HeldLoop(qasync.QEventLoop):  # type: ignore[misc]
+        """asyncio's running loop between runs too (qasync sets and unsets it in each run)."""
+
+        def run_forever(self) -> Any:
+            asyncio.events._set_running_loop(None)
+            try:
+                return super().run_forever()
+            finally:
+                asyncio.events._set_running_loop(self)
+
+    loop = HeldLoop(qapp)
     asyncio.set_event_loop(loop)
+    asyncio.events._set_running_loop(loop)
     try:
         yield loop
     finally:
         try:
             _drain(loop)
         finally:
+            asyncio.events._set_running_loop(None)
             loop.close()
             asyncio.set_event_loop(None)
             QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
