@@ -246,6 +246,9 @@ class LearnedDurations:
             ):
                 per_service.setdefault(step.service, []).append(step)
         figures: dict[str, _ServiceFigures] = {}
+        # Each kept step's call time over its service's figure, clipped, worked out once (the
+        # model is learned again after every finish), in the order of its service's records.
+        ratios: dict[str, list[float]] = {}
         for sid, rule in rules.items():
             records = sorted(per_service.get(sid, []), key=lambda s: s.finished_at)[-HISTORY_STEPS:]
             calls = [_minutes(s.called_at, s.finished_at) for s in records if s.called_at]
@@ -259,19 +262,14 @@ class LearnedDurations:
             serve = _robust(served, configured)
             figures[sid] = _ServiceFigures(call, serve, calls, served)
             per_service[sid] = records
+            if call > 0:
+                ratios[sid] = [_clip_ratio(m / call) for m in calls]
         op_sum: dict[str, float] = {}
         op_n: dict[str, int] = {}
         hour_sum: dict[tuple[str, int], float] = {}
         hour_n: dict[tuple[str, int], int] = {}
-        for sid, records in per_service.items():
-            if sid not in figures:
-                continue
-            base = figures[sid].call
-            if base <= 0:
-                continue
-            for s in records:
-                assert s.called_at is not None
-                ratio = _clip_ratio(_minutes(s.called_at, s.finished_at) / base)
+        for sid, records in per_service.items():  # the order of the sums as before
+            for s, ratio in zip(records, ratios.get(sid, ()), strict=False):
                 if s.operator is not None:
                     op_sum[s.operator] = op_sum.get(s.operator, 0.0) + ratio
                     op_n[s.operator] = op_n.get(s.operator, 0) + 1
@@ -280,12 +278,8 @@ class LearnedDurations:
         }
         # The hour factor is what is left of a step's ratio once its operator's speed is known.
         for sid, records in per_service.items():
-            base = figures[sid].call if sid in figures else 0.0
-            if base <= 0:
-                continue
-            for s in records:
+            for s, ratio in zip(records, ratios.get(sid, ()), strict=False):
                 assert s.called_at is not None
-                ratio = _clip_ratio(_minutes(s.called_at, s.finished_at) / base)
                 if s.operator is not None:
                     ratio /= operator_factor.get(s.operator, 1.0)
                 key = (sid, s.called_at.hour)

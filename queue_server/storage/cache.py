@@ -72,7 +72,9 @@ class OfficeCache:
     # The latest tickets (appended at each issue) and the model forecasting from them.
     arrivals: list[ArrivalRecord] | None = None
     forecasting_model: LearnedDurations | None = None
-    # The booked slots the forecasting model knows, read up to `booked_until`.
+    # The booked slots the forecasting model knows, read up to `booked_until` (kept when the
+    # model is learned again after a finish: only a booking event changes them).
+    booked: list[tuple[str, datetime]] | None = None
     booked_until: datetime | None = None
     # The wait estimate's recorded replay, told of every change below (domain/incremental.py).
     keeper: EstimateKeeper = field(default_factory=EstimateKeeper)
@@ -217,13 +219,20 @@ class CachedRepository(Repository):
         if cache.forecasting_model is None:
             if cache.arrivals is None:
                 cache.arrivals = super().recent_arrivals(office)
-            booked: list[tuple[str, datetime]] = []
-            cache.booked_until = None
-            if now is not None:
+            if now is None:
+                cache.booked, cache.booked_until = None, None
+            elif (
+                cache.booked is None
+                or cache.booked_until is None
+                or now + FORECAST_HORIZON > cache.booked_until
+            ):
+                # Read from BOOKED_LATE back: the model itself skips the slots now too old.
                 cache.booked_until = now + BOOKED_AHEAD
-                booked = super().booked_slots(office, now - BOOKED_LATE, cache.booked_until)
+                cache.booked = super().booked_slots(office, now - BOOKED_LATE, cache.booked_until)
             # The model reads the arrivals list at each estimate; `insert_ticket` appends to it.
-            cache.forecasting_model = cache.duration_model.forecasting(cache.arrivals, booked)
+            cache.forecasting_model = cache.duration_model.forecasting(
+                cache.arrivals, cache.booked or []
+            )
         return cache.forecasting_model
 
     # -- writes (through to the database, then into the cache) ---------------------------------
@@ -298,6 +307,7 @@ class CachedRepository(Repository):
             self.cache.seq = int(rows[-1]["seq"])
             if any(kind.startswith("booking.") for kind, _ in items):
                 self.cache.forecasting_model = None  # booked slots changed
+                self.cache.booked = None
             if any(kind == "operator.status" for kind, _ in items):
                 self.cache.pauses = None  # a pause began or ended
                 self.cache.duration_model = None

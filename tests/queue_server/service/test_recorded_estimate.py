@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from queue_server.service.tx import Tx
 from queue_server.service.views import queue_lines
 from queue_server.storage.repository import Repository
 from tests.helpers.office import OFFICE, WORKPLACES, Office
+from tests.queue_server.notify.test_outbox import add_booking
 
 pytestmark = pytest.mark.integration
 
@@ -101,3 +103,38 @@ def test_a_call_next_at_a_quiet_moment_needs_no_new_replay(office: Office) -> No
     assert (issued.body["ahead"], issued.body["estimate_minutes"]) == expected
     assert _lines(issued.events) == reference
     assert keeper.rebuilds == before
+
+
+def test_the_forecast_reads_booked_slots_again_only_after_a_booking_event(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A finish makes the duration model learn again; the booked slots it forecasts from are
+    not read again for that (one query per finish, measured in the simulated day), only when a
+    booking event changes them."""
+    reads: list[tuple[Any, Any]] = []
+    original = Repository.booked_slots
+
+    def counting(self: Repository, office_id: str, since: Any, until: Any) -> Any:
+        reads.append((since, until))
+        return original(self, office_id, since, until)
+
+    monkeypatch.setattr(Repository, "booked_slots", counting)
+    add_booking(office.engine, office.clock() + timedelta(hours=1))
+    for op in ("alice", "bob", "carol"):
+        office.service.execute(c.SignIn(OFFICE, op, WORKPLACES[op]))
+    for i in range(25):  # over a quarter of an hour of walk-ins: the model forecasts
+        office.clock.advance(minutes=1)
+        office.service.execute(c.IssueTicket(OFFICE, ("reg", "vac")[i % 2]))
+    assert reads, "the forecast reads the booked slots"
+    read = len(reads)
+    desk = {"office": OFFICE, "operator": "alice", "workplace": WORKPLACES["alice"]}
+    office.service.execute(c.CallNext(**desk))
+    office.service.execute(c.StartService(**desk))
+    office.clock.advance(minutes=4)
+    office.service.execute(c.Finish(**desk))
+    office.clock.advance(seconds=10)
+    office.service.execute(c.IssueTicket(OFFICE, "reg"))
+    assert len(reads) == read
+    office.service.execute(c.CancelBooking(OFFICE, "K7M2QX"))
+    office.service.execute(c.IssueTicket(OFFICE, "reg"))
+    assert len(reads) == read + 1
