@@ -23,6 +23,8 @@ Close codes (each refusal first sends a `WsError` with its code and an English d
   operator, or a new token of the same device from `okno device add`), `deactivated` (the
   operator or device was left out of an applied office file), all with the error code
   `unauthorized`; `token_expired` (an operator's 12 h session ran out), error `token_expired`.
+- 4403: the token is valid but not for events: an outside system's booking API token
+  (`okno api-client add`), error `forbidden`. Refused at hello, before anything is sent.
 - 4408: the client fell too far behind (or the server restarted its stream); reconnect with
   `since`, nothing is lost.
 
@@ -53,7 +55,7 @@ from queue_protocol.events import EventType
 from queue_protocol.messages import Resumed, Snapshot, WsError, decode_hello, encode_message
 from queue_server.api.events import encode_row
 from queue_server.bootstrap import Container
-from queue_server.service.auth import AuthError
+from queue_server.service.auth import API_CLIENT, AuthError
 from queue_server.service.connections import Connection, Ending
 from queue_server.service.hub import Delivery, Subscriber
 from queue_server.service.scope import FILTERED, Visibility, visibility_for
@@ -65,6 +67,7 @@ router = APIRouter()
 HELLO_TIMEOUT = 10.0
 CLOSE_BAD_HELLO = 4400
 CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
 CLOSE_TOO_SLOW = 4408
 RECHECK_SECONDS = 10.0
 
@@ -157,6 +160,14 @@ async def serve_socket(websocket: WebSocket, container: Container) -> None:
         await _refuse(websocket, exc.code, exc.en, CLOSE_UNAUTHORIZED)
         return
     principal = credential.principal
+    if principal.kind == API_CLIENT:
+        await _refuse(
+            websocket,
+            "forbidden",
+            "This token is for the booking API; it cannot follow the office's events",
+            CLOSE_FORBIDDEN,
+        )
+        return
     if principal.kind != "operator":
         await run_in_threadpool(auth.touch_device, principal.id)
     office = principal.office

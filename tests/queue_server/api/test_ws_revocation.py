@@ -12,6 +12,7 @@ import pytest_asyncio
 
 from queue_server.service.admin import issue_device_token
 from queue_server.service.auth import OPERATOR_TOKEN_TTL
+from queue_server.service.bookings import add_api_client
 from queue_server.service.config import apply_config, parse_config
 from tests.helpers.live_app import LiveApp, live_app, receive, until_closed
 from tests.helpers.office import DISPLAY_TOKEN, KIOSK_TOKEN, OFFICE_YAML
@@ -21,6 +22,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 ALICE = '  - {login: alice, name: "Алиса", password: secret1, services: {reg: 1, vac: 2}}\n'
 KIOSK_LINE = "  - {id: kiosk-1, kind: kiosk, token: kiosk-token-1}\n"
 CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
 
 
 @pytest_asyncio.fixture
@@ -155,3 +157,14 @@ async def test_a_socket_whose_credential_holds_stays_open(app: LiveApp) -> None:
             assert message["type"] != "error", message
             types.append(message["type"])
     assert snapshot["type"] == "snapshot" and "config.changed" in types
+
+
+async def test_a_booking_api_token_is_refused_at_hello(app: LiveApp) -> None:
+    """An outside system's token is for the booking API only: /ws refuses it at hello (error
+    `forbidden`, close 4403) and sends nothing of the office first."""
+    _client, token = add_api_client(app.office.engine, "test", "Портал")
+    async with app.socket(token) as ws:
+        closed = await until_closed(ws)
+    assert len(closed.messages) == 1, closed.messages
+    assert closed.error["code"] == "forbidden"
+    assert closed.code == CLOSE_FORBIDDEN
