@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -103,47 +102,16 @@ DEMO_TICKER = (
 
 
 def with_demo_display(args: argparse.Namespace, run_server: Any) -> int:
-    """`okno demo`: beside the server, a windowed hall board once the server listens (its port
-    file is written). Called inside the kiosk's demo launcher, which has checked for a display
-    and set the port file."""
-    import os
-    import subprocess
-    import threading
-    import time
+    """`okno demo`: beside the server, a windowed hall board once the server listens. Called
+    inside the kiosk's demo launcher, which has checked for a display and set the port file."""
+    from okno.demo import DemoApp, beside_server, okno_command
 
-    port_file: Path | None = args.port_file
-    if port_file is None or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        result: int = run_server(args)
-        return result
-    apps: list[subprocess.Popen[bytes]] = []
-    stop = threading.Event()
-
-    def launch() -> None:
-        while not stop.is_set() and not (port_file.exists() and port_file.read_text()):
-            time.sleep(0.1)
-        if stop.is_set():
-            return
-        url = f"http://127.0.0.1:{port_file.read_text().strip()}"
-        env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}  # a real window
-        Path("var").mkdir(exist_ok=True)
-        command = [sys.executable, "-m", "okno.cli", "display", "--server", url,
-                   "--token", "demo-display", "--windowed", "--size", "1280x720",
-                   "--state-file", "var/demo-display.json"]  # fmt: skip
+    def apps(url: str) -> list[DemoApp]:
+        command = okno_command("display", "--server", url, "--token", "demo-display",
+                               "--windowed", "--size", "1280x720",
+                               "--state-file", "var/demo-display.json")  # fmt: skip
         for message in DEMO_TICKER:
             command += ["--ticker", message]
-        logger.info("demo: starting the hall board on %s", url)
-        apps.append(subprocess.Popen(command, env=env))
+        return [DemoApp("hall board", command)]
 
-    launcher = threading.Thread(target=launch, name="okno-demo-display", daemon=True)
-    launcher.start()
-    try:
-        result = run_server(args)
-    finally:
-        stop.set()
-        for app in apps:
-            app.terminate()
-            try:
-                app.wait(5)
-            except subprocess.TimeoutExpired:
-                app.kill()
-    return result
+    return beside_server(args, run_server, apps, "okno-demo-display")

@@ -89,13 +89,11 @@ def with_demo_kiosk(args: argparse.Namespace, run_server: Any) -> int:
 
     The kiosk prints into `var/kiosk-tickets.bin` (ESC/POS bytes) and closes with PIN 0000.
     """
-    import os
-    import subprocess
     import tempfile
-    import threading
-    import time
 
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+    from okno.demo import DemoApp, beside_server, has_display, okno_command
+
+    if not has_display():
         print(
             "okno demo: киоску и другим приложениям нужен экран (DISPLAY не задан) — "
             "запускается только сервер.\n"
@@ -107,35 +105,12 @@ def with_demo_kiosk(args: argparse.Namespace, run_server: Any) -> int:
         return result
     if args.port_file is None:
         args.port_file = Path(tempfile.mkdtemp(prefix="okno-demo-")) / "port"
-    port_file: Path = args.port_file
-    apps: list[subprocess.Popen[bytes]] = []
-    stop = threading.Event()
 
-    def launch() -> None:
-        while not stop.is_set() and not (port_file.exists() and port_file.read_text()):
-            time.sleep(0.1)
-        if stop.is_set():
-            return
-        url = f"http://127.0.0.1:{port_file.read_text().strip()}"
-        env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}  # a real window
-        Path("var").mkdir(exist_ok=True)
-        command = [sys.executable, "-m", "okno.cli", "kiosk", "--server", url,
-                   "--token", "demo-kiosk", "--windowed", "--portrait", "--size", "720x1280",
-                   "--printer", "file:var/kiosk-tickets.bin", "--admin-pin", "0000",
-                   "--state-file", "var/demo-kiosk.json"]  # fmt: skip
-        logger.info("demo: starting the kiosk on %s", url)
-        apps.append(subprocess.Popen(command, env=env))
+    def apps(url: str) -> list[DemoApp]:
+        command = okno_command("kiosk", "--server", url, "--token", "demo-kiosk", "--windowed",
+                               "--portrait", "--size", "720x1280",
+                               "--printer", "file:var/kiosk-tickets.bin", "--admin-pin", "0000",
+                               "--state-file", "var/demo-kiosk.json")  # fmt: skip
+        return [DemoApp("kiosk", command)]
 
-    launcher = threading.Thread(target=launch, name="okno-demo-apps", daemon=True)
-    launcher.start()
-    try:
-        result = run_server(args)
-    finally:
-        stop.set()
-        for app in apps:
-            app.terminate()
-            try:
-                app.wait(5)
-            except subprocess.TimeoutExpired:
-                app.kill()
-    return result
+    return beside_server(args, run_server, apps, "okno-demo-apps")

@@ -174,46 +174,13 @@ def demo_commands(url: str) -> list[tuple[str, list[str]]]:
 
 def with_demo_desk(args: argparse.Namespace, run_server: Any) -> int:
     """`okno demo`: beside the server, the desk of op1 at window 1 and that window's rating
-    terminal, once the server listens (its port file is written). Called inside the kiosk's
-    demo launcher, which has checked for a display and set the port file."""
-    import os
-    import subprocess
-    import threading
-    import time
+    terminal, once the server listens. Called inside the kiosk's demo launcher, which has
+    checked for a display and set the port file."""
+    from okno.demo import DemoApp, beside_server
 
-    port_file: Path | None = args.port_file
-    if port_file is None or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        result: int = run_server(args)
-        return result
-    apps: list[subprocess.Popen[bytes]] = []
-    stop = threading.Event()
+    def apps(url: str) -> list[DemoApp]:
+        # The desk reads the demo office's public password on stdin; the terminal reads nothing.
+        stdin = {"desk": b"demo\n"}
+        return [DemoApp(name, argv, stdin.get(name, b"")) for name, argv in demo_commands(url)]
 
-    def launch() -> None:
-        while not stop.is_set() and not (port_file.exists() and port_file.read_text()):
-            time.sleep(0.1)
-        if stop.is_set():
-            return
-        url = f"http://127.0.0.1:{port_file.read_text().strip()}"
-        env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}  # a real window
-        for name, command in demo_commands(url):
-            logger.info("demo: starting the %s on %s", name, url)
-            app = subprocess.Popen(command, env=env, stdin=subprocess.PIPE)
-            if app.stdin is not None:
-                if name == "desk":
-                    app.stdin.write(b"demo\n")  # the demo office's public password
-                app.stdin.close()
-            apps.append(app)
-
-    launcher = threading.Thread(target=launch, name="okno-demo-desk", daemon=True)
-    launcher.start()
-    try:
-        result = run_server(args)
-    finally:
-        stop.set()
-        for app in apps:
-            app.terminate()
-            try:
-                app.wait(5)
-            except subprocess.TimeoutExpired:
-                app.kill()
-    return result
+    return beside_server(args, run_server, apps, "okno-demo-desk")

@@ -240,15 +240,6 @@ def standard_scenario(name: str) -> Path:
     return Path(str(resources.files("simulator").joinpath("scenarios", name)))
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: SIGTERM it when its parent dies (Linux prctl)."""
-    import ctypes
-    import signal
-
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-
 def with_demo_simulation(args: argparse.Namespace, run_server: Callable[..., int]) -> int:
     """`okno demo`: the employment-centre day runs against the demo server in the background.
 
@@ -256,10 +247,9 @@ def with_demo_simulation(args: argparse.Namespace, run_server: Callable[..., int
     faster); `--no-simulation` leaves the office quiet. op1 stays free for the desk app.
     """
     import secrets
-    import subprocess
     import tempfile
-    import threading
-    import time
+
+    from okno.demo import DemoApp, beside_server, okno_command
 
     speed = float(getattr(args, "speed", 1.0) or 1.0)
     if getattr(args, "no_simulation", False):
@@ -271,50 +261,17 @@ def with_demo_simulation(args: argparse.Namespace, run_server: Callable[..., int
         )
     if args.port_file is None:
         args.port_file = Path(tempfile.mkdtemp(prefix="okno-demo-")) / "port"
-    port_file: Path = args.port_file
-    env = dict(os.environ)
+    env: dict[str, str] = {}
     if speed != 1:
         args.simulation_token = secrets.token_urlsafe(24)  # the server's clock runs faster
         env["OKNO_SIMULATION_TOKEN"] = args.simulation_token
-    stop = threading.Event()
-    children: list[subprocess.Popen[bytes]] = []
 
-    def launch() -> None:
-        while not stop.is_set() and not (port_file.exists() and port_file.read_text()):
-            time.sleep(0.1)
-        if stop.is_set():
-            return
-        url = f"http://127.0.0.1:{port_file.read_text().strip()}"
-        Path("var").mkdir(exist_ok=True)
-        command = [
-            sys.executable, "-m", "okno.cli", "simulate",
-            "--scenario", str(standard_scenario(DEMO_SCENARIO)),
+    def apps(url: str) -> list[DemoApp]:
+        command = okno_command(
+            "simulate", "--scenario", str(standard_scenario(DEMO_SCENARIO)),
             "--server", url, "--speed", f"{speed:g}", "--skip", DEMO_PERSON, "--repeat",
             "--out", "var/demo-simulation",
-        ]  # fmt: skip
-        with Path("var/demo-simulation.log").open("ab") as log:
-            children.append(
-                subprocess.Popen(
-                    command,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    preexec_fn=_die_with_parent,
-                )
-            )
-        # uvicorn re-raises the SIGTERM it caught, so the `finally` below may never run: the
-        # child ends with its parent instead, and this thread lives as long as the process,
-        # since the kernel's parent-death signal follows the thread that started the child.
-        stop.wait()
+        )  # fmt: skip
+        return [DemoApp("simulated day", command, log=Path("var/demo-simulation.log"), env=env)]
 
-    threading.Thread(target=launch, name="okno-demo-simulation", daemon=True).start()
-    try:
-        return run_server(args)
-    finally:
-        stop.set()
-        for child in children:
-            child.terminate()
-            try:
-                child.wait(5)
-            except subprocess.TimeoutExpired:
-                child.kill()
+    return beside_server(args, run_server, apps, "okno-demo-simulation", need_display=False)
