@@ -22,7 +22,7 @@ import random
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from queue_server.domain.durations import (
     expected_minutes,
 )
 from queue_server.domain.estimate import estimate_all
+from queue_server.domain.hours import PlannedBreaks
 from queue_server.domain.model import (
     Operator,
     OperatorState,
@@ -74,6 +75,19 @@ class DayPlan:
     walk_minutes: float
     arrival_scale: float = 1.0
     forecast: bool = True
+    known_breaks: bool = True  # the office file lists the operators' breaks (as `okno simulate`)
+
+    def planned_breaks(self) -> PlannedBreaks:
+        """The operators' breaks as the server knows them from the office file (UTC here)."""
+        weeks = {}
+        for login, _levels, _shift, breaks, _speed in self.operators:
+            spans = [(_clock(start), _clock(end)) for start, end in breaks]
+            weeks[login] = {day: list(spans) for day in range(7)}
+        return PlannedBreaks(weeks if self.known_breaks else {}, UTC)
+
+
+def _clock(minute: int) -> time:
+    return time(minute // 60, minute % 60)
 
 
 def from_scenario(path: Path) -> DayPlan:
@@ -142,6 +156,7 @@ class Day:
     heap: list[tuple[datetime, int, Callable[[], None]]] = field(default_factory=list)
     seq: itertools.count[int] = field(default_factory=itertools.count)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    breaks: PlannedBreaks = field(default_factory=lambda: PlannedBreaks({}, UTC))
 
     def at(self, minute: float) -> datetime:
         return DAY0 + timedelta(minutes=minute)
@@ -174,7 +189,7 @@ class Day:
         waiting = [t for t in self.tickets.values() if t.status is TicketStatus.WAITING]
         ops = list(self.operators.values())
         rules = self.plan.rules
-        model = LearnedDurations.learn(self.steps, rules, self.pauses)
+        model = LearnedDurations.learn(self.steps, rules, self.pauses).with_breaks(self.breaks)
         if self.plan.forecast and len(waiting) <= FORECAST_MAX_WAITING:
             model = model.forecasting(self.arrivals)
         learned = estimate_all(waiting, ops, rules, model, self.now)
@@ -327,6 +342,7 @@ class Day:
 
     def plan_day(self) -> None:
         plan = self.plan
+        self.breaks = plan.planned_breaks()
         for login, levels, (s, e), breaks, speed in plan.operators:
             op = Operator(id=login, workplace=login, levels=levels, state=OperatorState.OFFLINE)
             self.operators[login] = op
@@ -402,6 +418,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-forecast", action="store_true", help="the learned model forecasts no walk-ins"
     )
+    parser.add_argument(
+        "--no-breaks", action="store_true", help="the server does not know the planned breaks"
+    )
     parser.add_argument("--summary", action="store_true", help="one line: means over the seeds")
     args = parser.parse_args(argv)
     plan = from_scenario(args.scenario)
@@ -410,6 +429,7 @@ def main(argv: list[str] | None = None) -> None:
         total = sum(r for _, r in plan.arrivals) / len(plan.arrivals)
         plan.arrivals = [(plan.start, total)]
     plan.forecast = not args.no_forecast
+    plan.known_breaks = not args.no_breaks
     if args.summary:
         results = [run(plan, seed) for seed in args.seeds]
         means = {

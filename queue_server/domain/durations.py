@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from queue_server.domain.hours import PlannedBreaks
 from queue_server.domain.model import (
     APPOINTMENT_EARLY,
     Operator,
@@ -114,6 +115,11 @@ class Durations(Protocol):
         that desk's second one, so the replay must know it is coming."""
         ...
 
+    def break_end(self, operator: str, at: datetime) -> datetime | None:
+        """The end of the planned break `operator` is on at `at` (the replay then holds the
+        operator until it), else None."""
+        ...
+
 
 def expected_minutes(recent: Sequence[float], configured: float, last: int = 20) -> float:
     """A robust figure for a service: the median of its last `last` finished steps, else
@@ -152,6 +158,9 @@ class FixedDurations:
 
     def expected_arrivals(self, now: datetime) -> list[Ticket]:
         return []
+
+    def break_end(self, operator: str, at: datetime) -> datetime | None:
+        return None  # the reference estimator knows no planned breaks
 
 
 def winsorized_mean(values: Sequence[float], share: float = 0.05) -> float:
@@ -210,7 +219,9 @@ class LearnedDurations:
         rules: Mapping[str, ServiceRule],
         arrivals: Sequence[ArrivalRecord] | None = None,
         booked: Sequence[tuple[str, datetime]] = (),
+        breaks: PlannedBreaks | None = None,
     ) -> None:
+        self._breaks = breaks if breaks else None
         # In time order; the office cache may go on appending to the same list.
         self._arrivals = arrivals
         self._booked = sorted(booked, key=lambda b: b[1])
@@ -324,9 +335,34 @@ class LearnedDurations:
             self._rules,
             arrivals,
             booked,
+            self._breaks,
         )
         model._memo = self._memo
         return model
+
+    def with_breaks(self, breaks: PlannedBreaks) -> LearnedDurations:
+        """The same durations, knowing the operators' planned breaks."""
+        model = LearnedDurations(
+            self._services,
+            self._operator_factor,
+            self._hour_factor,
+            self._pause_minutes,
+            self._paused_since,
+            self._rules,
+            self._arrivals,
+            self._booked,
+            breaks,
+        )
+        model._memo = self._memo
+        return model
+
+    def break_end(self, operator: str, at: datetime) -> datetime | None:
+        breaks = self._breaks
+        return breaks.end_of(operator, at) if breaks is not None else None
+
+    def breaks_ahead(self, now: datetime) -> bool:
+        """Does a planned break of some operator still end later today?"""
+        return self._breaks is not None and self._breaks.any_ahead(now)
 
     # -- what the replay asks ------------------------------------------------------------------
 

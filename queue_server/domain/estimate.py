@@ -187,7 +187,7 @@ def estimate_all(
     `expected` is the duration model (domain/durations.py), or one figure per service in
     minutes (`FixedDurations`). Each operator the model counts is free at its `free_at`; the
     one free first takes the next ticket in its order at that time and holds it for the model's
-    `occupation`, and so on. Tickets no counted operator serves get no estimate, and `ahead`
+    `occupation`, and so on; one free during a planned break of theirs waits for its end. Tickets no counted operator serves get no estimate, and `ahead`
     counts the tickets of the same service before them in the queue list.
     """
     durations: Durations = (
@@ -206,6 +206,10 @@ def estimate_all(
             heapq.heappush(heap, (free_at, op.id))
     while heap and len(result) < len(waiting):
         free_at, op_id = heapq.heappop(heap)
+        break_end = durations.break_end(op_id, free_at)
+        if break_end is not None:  # a planned break: free again when it ends
+            heapq.heappush(heap, (break_end, op_id))
+            continue
         op = active[op_id]
         ticket = replay.take(op, free_at)
         if ticket is None:

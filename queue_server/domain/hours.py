@@ -1,13 +1,14 @@
 """Opening hours of a service: `{"mon-thu": "09:00-18:00", "fri": "09:00-13:00,14:00-16:45"}`.
 
 Days not named are closed. Times are the office's local time; a range ends before its end minute.
+The operators' planned breaks (`PlannedBreaks`) are written the same way.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, time
+from datetime import datetime, time, tzinfo
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_NAMES = {
@@ -81,3 +82,47 @@ def describe(week: WeeklyHours, lang: str = "ru") -> str:
         f"{names[first]}{'–' + names[last] if last > first else ''} {text}"
         for first, last, text in spans
     )
+
+
+class PlannedBreaks:
+    """The operators' planned breaks (a lunch, a rest), in the office's local time each week:
+    an operator on a break takes no visitor; one busy when it starts finishes the visitor first,
+    then pauses until the break ends (a break is not made up for when the visit ran past it).
+
+    `operators` maps a login to its `parse_hours`-style week; `tz` is the office's time zone
+    (a `tzinfo`, e.g. `ZoneInfo("Europe/Moscow")`).
+    """
+
+    def __init__(self, operators: Mapping[str, WeeklyHours], tz: tzinfo) -> None:
+        self._weeks = {login: week for login, week in operators.items() if week}
+        self._tz = tz
+
+    def __bool__(self) -> bool:
+        return bool(self._weeks)
+
+    def end_of(self, operator: str, at: datetime) -> datetime | None:
+        """The end of the break `operator` is on at `at` (aware), else None."""
+        week = self._weeks.get(operator)
+        if week is None:
+            return None
+        local = at.astimezone(self._tz)
+        moment = local.time()
+        for start, end in week.get(local.weekday(), ()):
+            if start <= moment < end:
+                return datetime.combine(local.date(), end, self._tz).astimezone(at.tzinfo)
+        return None
+
+    def any_ahead(self, now: datetime) -> bool:
+        """Does some operator's break today end after `now` (the replay must then know it)?"""
+        local = now.astimezone(self._tz)
+        moment = local.time()
+        return any(
+            end > moment for week in self._weeks.values() for _, end in week.get(local.weekday(), ())
+        )
+
+
+def parse_breaks(spec: str | Mapping[str, str]) -> WeeklyHours:
+    """An operator's breaks: `"13:00-13:45"` (every day) or by days like `parse_hours`."""
+    if isinstance(spec, str):
+        return parse_hours({"mon-sun": spec})
+    return parse_hours(spec)

@@ -154,7 +154,11 @@ class IncrementalEstimate:
     ) -> IncrementalEstimate | None:
         """The replay of `tickets` at `now`, recorded; None when the queue holds a ticket this
         record cannot follow (see the module docstring): replay in full then."""
-        if not _time_model_known(durations) or _expects_arrivals(durations, now):
+        if (
+            not _time_model_known(durations)
+            or _expects_arrivals(durations, now)
+            or _breaks_ahead(durations, now)
+        ):
             return None
         waiting = [t for t in tickets if t.status is TicketStatus.WAITING]
         if not all(is_plain(t) for t in waiting):
@@ -341,7 +345,7 @@ class IncrementalEstimate:
             return False
         if list(operators) != self.operator_list or dict(rules) != self.rules:
             return False
-        if _expects_arrivals(durations, now):
+        if _expects_arrivals(durations, now) or _breaks_ahead(durations, now):
             return False
         seen = 0
         for op in operators:
@@ -651,6 +655,12 @@ def _real(entry: tuple[bool, datetime | timedelta], now: datetime) -> datetime:
 
 def _time_model_known(durations: Durations) -> bool:
     return isinstance(durations, FixedDurations | LearnedDurations)
+
+
+def _breaks_ahead(durations: Durations, now: datetime) -> bool:
+    """Does a planned break end later today? A step could fall in it as the clock moves, and
+    the record does not follow breaks: the queue is replayed in full until the last one."""
+    return isinstance(durations, LearnedDurations) and durations.breaks_ahead(now)
 
 
 def _expects_arrivals(durations: Durations, now: datetime) -> bool:
