@@ -19,7 +19,7 @@ from queue_server.service.bookings import add_api_client
 from queue_server.service.config import DeviceConfig, OfficeConfig, apply_config
 from queue_server.storage.db import make_engine, migrate, sqlite_url
 from simulator.client import SimulationError
-from simulator.scenario import Scenario
+from simulator.scenario import Scenario, hhmm
 
 STARTUP_TIMEOUT = 120.0  # a loaded machine can take long to import and migrate
 SIM_KIOSK = "sim-kiosk"
@@ -40,8 +40,17 @@ def simulated_office(scenario: Scenario) -> tuple[OfficeConfig, dict[str, str], 
             continue
         password = plan.password or operator.password or secrets.token_urlsafe(12)
         passwords[operator.login] = password
+        # The office file tells the server of the operators' planned breaks, as a real one
+        # would: the wait estimate counts on them.
+        breaks = ",".join(f"{hhmm(start)}-{hhmm(end)}" for start, end in plan.breaks)
         operators.append(
-            operator.model_copy(update={"password": password, "services": scenario.levels(plan)})
+            operator.model_copy(
+                update={
+                    "password": password,
+                    "services": scenario.levels(plan),
+                    "breaks": {"mon-sun": breaks} if breaks else None,
+                }
+            )
         )
     devices = list(office.devices)
     kiosk = scenario.kiosk_token()

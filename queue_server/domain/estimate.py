@@ -187,8 +187,9 @@ def estimate_all(
     `expected` is the duration model (domain/durations.py), or one figure per service in
     minutes (`FixedDurations`). Each operator the model counts is free at its `free_at`; the
     one free first takes the next ticket in its order at that time and holds it for the model's
-    `occupation`, and so on; one free during a planned break of theirs waits for its end. Tickets no counted operator serves get no estimate, and `ahead`
-    counts the tickets of the same service before them in the queue list.
+    `occupation`, and so on; one free during a planned break of theirs waits for its end.
+    Tickets no counted operator serves get no estimate, and `ahead` counts the tickets of the
+    same service before them in the queue list.
     """
     durations: Durations = (
         FixedDurations(expected, rules) if isinstance(expected, Mapping) else expected

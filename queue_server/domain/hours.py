@@ -117,7 +117,9 @@ class PlannedBreaks:
         local = now.astimezone(self._tz)
         moment = local.time()
         return any(
-            end > moment for week in self._weeks.values() for _, end in week.get(local.weekday(), ())
+            end > moment
+            for week in self._weeks.values()
+            for _, end in week.get(local.weekday(), ())
         )
 
 

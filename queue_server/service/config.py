@@ -137,6 +137,9 @@ class OperatorConfig(_Strict):
     password: str | None = Field(default=None, min_length=4)
     roles: list[Role] = Field(default_factory=lambda: list[Role](["operator"]))
     services: dict[str, int] = Field(default_factory=dict)
+    # Planned breaks the wait estimate counts on: "13:00-13:45" every day, several ranges
+    # separated by commas, or by days like the services' hours ({"mon-fri": "13:00-13:45"}).
+    breaks: str | dict[str, str] | None = None
 
     @field_validator("services")
     @classmethod
@@ -145,6 +148,16 @@ class OperatorConfig(_Strict):
             if not 1 <= level <= 9:
                 raise ValueError(f"level of {service} must be 1…9")
         return value
+
+    @field_validator("breaks")
+    @classmethod
+    def _breaks(cls, value: str | dict[str, str] | None) -> dict[str, str] | None:
+        """Kept by days ({"mon-sun": …} for a plain string), checked as the hours are."""
+        if value is None:
+            return None
+        week = {"mon-sun": value} if isinstance(value, str) else value
+        parse_hours(week)
+        return week
 
 
 class DeviceConfig(_Strict):
@@ -444,7 +457,12 @@ def upsert_operator(accounts: Accounts, office: str, operator: OperatorConfig) -
     row = accounts.operator(operator.login)
     if row is not None and row.office != office:
         raise ConfigError(f"operator {operator.login} already belongs to office {row.office}")
-    values: dict[str, Any] = {"name": operator.name, "roles": list(operator.roles), "active": True}
+    values: dict[str, Any] = {
+        "name": operator.name,
+        "roles": list(operator.roles),
+        "active": True,
+        "breaks": operator.breaks,
+    }
     if operator.password:
         values["password_hash"] = hash_password(operator.password)
     if row is None:

@@ -28,6 +28,7 @@ from queue_server.domain.durations import (
     PauseRecord,
     StepRecord,
 )
+from queue_server.domain.hours import PlannedBreaks
 from queue_server.domain.incremental import EstimateKeeper
 from queue_server.domain.model import (
     Operator,
@@ -69,6 +70,7 @@ class OfficeCache:
     steps: list[StepRecord] | None = None
     pauses: list[PauseRecord] | None = None
     duration_model: LearnedDurations | None = None
+    breaks: PlannedBreaks | None = None  # the operators' planned breaks, read with them
     # The latest tickets (appended at each issue) and the model forecasting from them.
     arrivals: list[ArrivalRecord] | None = None
     forecasting_model: LearnedDurations | None = None
@@ -98,6 +100,10 @@ class CachedRepository(Repository):
             cache.workplaces = super().workplaces(office)
             rows = self.conn.execute(select(t.operators).where(t.operators.c.office == office))
             cache.operator_rows = {r.id: self._operator_row(r) for r in rows}
+            office_row = super().office(office)
+            cache.breaks = self._planned_breaks(
+                cache.operator_rows.values(), office_row.timezone if office_row else "UTC"
+            )
             cache.levels = {}
             for row in self.conn.execute(
                 select(t.operator_services).where(
@@ -208,7 +214,8 @@ class CachedRepository(Repository):
                 cache.steps = super().step_history(office, [s.id for s in cache.services])
             if cache.pauses is None:
                 cache.pauses = super().pause_history(office)
-            cache.duration_model = LearnedDurations.learn(cache.steps, rules, cache.pauses)
+            model = LearnedDurations.learn(cache.steps, rules, cache.pauses)
+            cache.duration_model = model.with_breaks(cache.breaks) if cache.breaks else model
             cache.forecasting_model = None
         if not forecast:
             return cache.duration_model

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -28,6 +29,7 @@ from queue_server.domain.durations import (
     PauseRecord,
     StepRecord,
 )
+from queue_server.domain.hours import PlannedBreaks, parse_hours
 from queue_server.domain.model import (
     Operator,
     OperatorState,
@@ -89,6 +91,7 @@ class OperatorRow:
     pause_reason: str | None
     current_ticket: int | None
     busy_since: datetime | None
+    breaks: dict[str, str] | None = None  # planned, weekly local ranges (domain/hours.py)
 
 
 _TICKET_COLUMNS = [
@@ -263,6 +266,21 @@ class Repository:
             row.pause_reason,
             row.current_ticket,
             row.busy_since,
+            row.breaks,
+        )
+
+    @staticmethod
+    def _planned_breaks(rows: Iterable[OperatorRow], timezone: str) -> PlannedBreaks:
+        """The planned breaks of the active operators among `rows`."""
+        weeks = {r.id: parse_hours(r.breaks) for r in rows if r.active and r.breaks}
+        return PlannedBreaks(weeks, ZoneInfo(timezone))
+
+    def planned_breaks(self, office: str) -> PlannedBreaks:
+        """The office's operators' planned breaks, in its time zone."""
+        row = self.office(office)
+        rows = self.conn.execute(select(t.operators).where(t.operators.c.office == office))
+        return self._planned_breaks(
+            [self._operator_row(r) for r in rows], row.timezone if row else "UTC"
         )
 
     def operators(self, office: str) -> list[Operator]:
@@ -495,6 +513,9 @@ class Repository:
         model = LearnedDurations.learn(
             self.step_history(office, list(rules)), rules, self.pause_history(office)
         )
+        breaks = self.planned_breaks(office)
+        if breaks:
+            model = model.with_breaks(breaks)
         if not forecast:
             return model
         booked = (

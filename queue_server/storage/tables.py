@@ -135,6 +135,8 @@ operators = Table(
     Column("pause_reason", String(200), nullable=True),
     Column("current_ticket", Integer, nullable=True),
     Column("busy_since", UtcDateTime, nullable=True),
+    # Planned breaks, weekly in the office's local time: {"mon-fri": "13:00-13:45"} (or None).
+    Column("breaks", JSON, nullable=True),
 )
 
 operator_services = Table(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -19,6 +20,7 @@ from queue_server.domain.durations import (
     winsorized_mean,
 )
 from queue_server.domain.estimate import estimate_all
+from queue_server.domain.hours import PlannedBreaks, parse_breaks
 from queue_server.domain.model import OperatorState, TicketClass, TicketStatus
 from tests.helpers.domain_factories import NOW, make_operator, make_rule, make_ticket, minutes
 
@@ -268,3 +270,52 @@ def test_long_past_booking_is_not_forecast():
     """A slot 30 minutes ago that nobody checked in for is gone, not coming."""
     model = LearnedDurations.learn([], RULES).forecasting([], [("s1", NOW - minutes(30))] * 3)
     assert model.expected_arrivals(NOW) == []
+
+
+def _lunch(spec: str = "09:20-10:00") -> PlannedBreaks:
+    return PlannedBreaks({"op1": parse_breaks(spec)}, UTC)
+
+
+def test_an_operator_on_a_planned_break_takes_the_next_visitor_after_it():
+    """op1 serves 10-minute visitors from 09:00 and lunches 09:20-10:00: the third visitor is
+    called at 10:00 (60 min), not at 09:20 as a model without the break says."""
+    model = LearnedDurations.learn([], RULES)
+    tickets = [make_ticket(i, due_at=NOW + minutes(i / 100)) for i in (1, 2, 3)]
+    op = [make_operator("op1")]
+    unaware = estimate_all(tickets, op, RULES, model, NOW)
+    aware = estimate_all(tickets, op, RULES, model.with_breaks(_lunch()), NOW)
+    assert [unaware[i].minutes for i in (1, 2, 3)] == [0, 10, 20]
+    assert [aware[i].minutes for i in (1, 2, 3)] == [0, 10, 60]
+    assert model.with_breaks(_lunch()).forecasting([]).break_end("op1", NOW + minutes(30)) == (
+        NOW + minutes(60)
+    )
+
+
+def test_a_visitor_at_the_desk_when_the_break_starts_is_finished_first():
+    """Busy since 09:12 with a 10-minute visitor: op1 is free at 09:22, inside the break, so
+    it pauses until 10:00; another operator's break changes nothing for op1."""
+    model = LearnedDurations.learn([], RULES).with_breaks(_lunch())
+    op = make_operator("op1", current_service="s1", busy_since=NOW - minutes(-12))
+    positions = estimate_all([make_ticket(1)], [op], RULES, model, NOW + minutes(12))
+    assert positions[1].minutes == 48  # 09:12 -> 10:00
+    other = LearnedDurations.learn([], RULES).with_breaks(
+        PlannedBreaks({"op2": parse_breaks("09:00-12:00")}, UTC)
+    )
+    positions = estimate_all([make_ticket(1)], [op], RULES, other, NOW + minutes(12))
+    assert positions[1].minutes == 10
+
+
+def test_planned_breaks_by_days_and_time_zone():
+    """{"mon-fri": …} in Moscow time: 13:00-13:45 MSK is 10:00-10:45 UTC on a Monday, none on
+    Saturday; the fixed reference model knows no breaks."""
+    week = parse_breaks({"mon-fri": "13:00-13:45"})
+    breaks = PlannedBreaks({"op1": week}, ZoneInfo("Europe/Moscow"))
+    monday = datetime(2025, 3, 10, 10, 10, tzinfo=UTC)
+    assert breaks.end_of("op1", monday) == datetime(2025, 3, 10, 10, 45, tzinfo=UTC)
+    assert breaks.end_of("op1", monday.replace(hour=9, minute=59)) is None
+    assert breaks.end_of("op1", monday.replace(day=15)) is None  # a Saturday
+    assert breaks.end_of("op2", monday) is None
+    assert breaks.any_ahead(monday) and not breaks.any_ahead(monday.replace(minute=45))
+    assert FixedDurations({}, RULES).break_end("op1", monday) is None
+    with pytest.raises(ValueError, match="ends before it starts"):
+        parse_breaks("13:00-12:00")

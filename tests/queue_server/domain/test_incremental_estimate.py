@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from queue_server.domain.durations import FixedDurations, LearnedDurations, StepRecord
 from queue_server.domain.estimate import Position, estimate_all
+from queue_server.domain.hours import PlannedBreaks, parse_breaks
 from queue_server.domain.incremental import EstimateKeeper, RecordedPositions
 from queue_server.domain.model import (
     Operator,
@@ -446,3 +447,20 @@ def test_recorded_positions_refuse_an_unknown_ticket() -> None:
     lazy = RecordedPositions(record, office.now)
     assert lazy.get(99) is None
     assert datetime is not None  # keeps the import honest for type checkers
+
+
+def test_while_a_planned_break_is_ahead_the_queue_is_replayed_in_full() -> None:
+    """The record does not follow planned breaks: while one still ends later today nothing is
+    recorded (the full replay answers, with the break), and once the last has ended the record
+    is built and answers again, equal to the full replay."""
+    rules = {s: make_rule(s) for s in SERVICES}
+    office = Office({"alice": {"s1": 1}, "bob": {"s1": 1, "s2": 1}}, rules)
+    lunch = PlannedBreaks({"alice": parse_breaks("09:30-10:00")}, UTC)
+    durations = LearnedDurations.learn([], rules).with_breaks(lunch)
+    for i in range(40):
+        office.now += timedelta(seconds=20)
+        office.issue(SERVICES[i % 2], False)
+        assert not _check(office, durations)  # before 09:30 + the break: no record
+    office.now = NOW + timedelta(hours=1)  # 10:00, the break is over
+    office.issue("s1", False)
+    assert _check(office, durations)

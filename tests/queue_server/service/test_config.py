@@ -44,6 +44,12 @@ EXAMPLE = Path(__file__).parents[3] / "deploy" / "office.example.yaml"
             4,
             "colour",
         ),
+        (
+            "id: x\nname: {ru: X}\nservices:\n  - {id: a, prefix: А, name: {ru: A}}\n"
+            "operators:\n  - {login: u, name: U, services: {a: 1},\n     breaks: 13:45-13:00}\n",
+            7,
+            "ends before it starts",
+        ),
     ],
 )
 def test_errors_name_the_line(text: str, line: int, words: str) -> None:

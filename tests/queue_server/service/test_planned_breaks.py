@@ -1,0 +1,42 @@
+"""Operators' planned breaks from the office file reach the wait estimate of the server."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from queue_server.service import commands as c
+from queue_server.service.config import apply_config, parse_config
+from queue_server.storage import tables as t
+from tests.helpers.office import OFFICE, OFFICE_YAML, WORKPLACES, Office
+
+pytestmark = pytest.mark.integration
+
+ALICE = "services: {reg: 1, vac: 2}}"
+# The test clock starts on Tuesday 2026-03-10 at 10:00 Moscow time.
+WITH_LUNCH = OFFICE_YAML.replace(ALICE, 'services: {reg: 1, vac: 2}, breaks: "10:20-11:00"}', 1)
+
+
+def _issue_three(office: Office) -> list[int | None]:
+    office.service.execute(c.SignIn(OFFICE, "alice", WORKPLACES["alice"]))
+    minutes = []
+    for _ in range(3):
+        office.clock.advance(seconds=1)
+        issued = office.service.execute(c.IssueTicket(OFFICE, "reg"))
+        minutes.append(issued.body["estimate_minutes"])
+    return minutes
+
+
+def test_the_estimate_waits_for_the_end_of_an_operators_planned_break(office: Office) -> None:
+    """alice alone serves 10-minute visitors from 10:00 and lunches 10:20-11:00: the third
+    visitor is told 60 minutes, not 20; the break is stored by days."""
+    assert WITH_LUNCH != OFFICE_YAML
+    apply_config(office.engine, parse_config(WITH_LUNCH, "office.yaml"))
+    assert _issue_three(office) == [0, 10, 60]
+    with office.engine.connect() as conn:
+        stored = conn.execute(select(t.operators.c.breaks).where(t.operators.c.id == "alice"))
+        assert stored.scalar_one() == {"mon-sun": "10:20-11:00"}
+
+
+def test_without_breaks_in_the_file_nothing_changes(office: Office) -> None:
+    assert _issue_three(office) == [0, 10, 20]
