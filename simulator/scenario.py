@@ -21,8 +21,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from queue_server.service.config import ConfigError, OfficeConfig, parse_config
-from queue_server.service.config import _line_of as line_of
+from queue_server.service.config import ConfigError, OfficeConfig, line_of, parse_config
 
 DEMO_OFFICE = "demo"
 MINUTES_PER_DAY = 24 * 60

@@ -287,11 +287,11 @@ def _describe(node: yaml.Node, name: str, problems: list[tuple[tuple[Any, ...], 
     lines = []
     for loc, message in problems:
         where = ".".join(str(p) for p in loc) or "(top)"
-        lines.append(f"{name}:{_line_of(node, loc)}: {where}: {message}")
+        lines.append(f"{name}:{line_of(node, loc)}: {where}: {message}")
     return "\n".join(lines)
 
 
-def _line_of(node: yaml.Node, loc: tuple[Any, ...]) -> int:
+def line_of(node: yaml.Node, loc: tuple[Any, ...]) -> int:
     """The 1-based line of the deepest YAML node along `loc` that exists."""
     line = node.start_mark.line + 1
     for part in loc:
