@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,6 +41,8 @@ from queue_server.domain.model import (
 )
 from queue_server.storage import tables as t
 from queue_server.storage.db import READ_ONLY
+
+logger = logging.getLogger("okno.storage")
 
 
 @dataclass(frozen=True)
@@ -271,8 +274,16 @@ class Repository:
 
     @staticmethod
     def _planned_breaks(rows: Iterable[OperatorRow], timezone: str) -> PlannedBreaks:
-        """The planned breaks of the active operators among `rows`."""
-        weeks = {r.id: parse_hours(r.breaks) for r in rows if r.active and r.breaks}
+        """The planned breaks of the active operators among `rows`. Breaks the office file's
+        check would have refused (a hand-edited row) are left out with a warning: the estimate
+        then does without them rather than every command failing."""
+        weeks = {}
+        for r in rows:
+            if r.active and r.breaks:
+                try:
+                    weeks[r.id] = parse_hours(r.breaks)
+                except (ValueError, TypeError, AttributeError) as exc:
+                    logger.warning("ignoring the unreadable breaks of operator %s: %s", r.id, exc)
         return PlannedBreaks(weeks, ZoneInfo(timezone))
 
     def planned_breaks(self, office: str) -> PlannedBreaks:

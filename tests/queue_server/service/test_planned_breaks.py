@@ -40,3 +40,17 @@ def test_the_estimate_waits_for_the_end_of_an_operators_planned_break(office: Of
 
 def test_without_breaks_in_the_file_nothing_changes(office: Office) -> None:
     assert _issue_three(office) == [0, 10, 20]
+
+
+def test_unreadable_breaks_in_the_database_are_ignored_with_a_warning(
+    office: Office, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A row edited by hand past the office file's check: the estimate does without its
+    breaks (and says so in the log) instead of every command failing."""
+    with office.engine.begin() as conn:
+        conn.execute(
+            t.operators.update().where(t.operators.c.id == "alice").values(breaks={"mon": "1-2"})
+        )
+    with caplog.at_level("WARNING", logger="okno.storage"):
+        assert _issue_three(office) == [0, 10, 20]
+    assert "ignoring the unreadable breaks of operator alice" in caplog.text
