@@ -136,7 +136,7 @@ operators = Table(
     Column("current_ticket", Integer, nullable=True),
     Column("busy_since", UtcDateTime, nullable=True),
     # Planned breaks, weekly in the office's local time: {"mon-fri": "13:00-13:45"} (or None).
-    Column("breaks", JSON, nullable=True),
+    Column("breaks", JSON(none_as_null=True), nullable=True),
 )
 
 operator_services = Table(

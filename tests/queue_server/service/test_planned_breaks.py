@@ -54,3 +54,12 @@ def test_unreadable_breaks_in_the_database_are_ignored_with_a_warning(
     with caplog.at_level("WARNING", logger="okno.storage"):
         assert _issue_three(office) == [0, 10, 20]
     assert "ignoring the unreadable breaks of operator alice" in caplog.text
+
+
+def test_an_operator_without_breaks_stores_sql_null(office: Office) -> None:
+    """No breaks is NULL in the column (not a JSON 'null'), as the migration leaves old rows."""
+    with office.engine.connect() as conn:
+        stored = conn.execute(
+            select(t.operators.c.breaks.is_(None)).where(t.operators.c.id == "bob")
+        ).scalar_one()
+    assert stored is True
