@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from queue_server.domain.hours import breaks_by_days
 from queue_server.service.bookings import add_api_client
 from queue_server.service.config import DeviceConfig, OfficeConfig, apply_config
 from queue_server.storage.db import make_engine, migrate, sqlite_url
@@ -48,7 +49,7 @@ def simulated_office(scenario: Scenario) -> tuple[OfficeConfig, dict[str, str], 
                 update={
                     "password": password,
                     "services": scenario.levels(plan),
-                    "breaks": {"mon-sun": breaks} if breaks else None,
+                    "breaks": breaks_by_days(breaks) if breaks else None,
                 }
             )
         )

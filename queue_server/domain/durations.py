@@ -326,6 +326,19 @@ class LearnedDurations:
         tickets, oldest first; read at each estimate, so the caller may append to the list) and
         the booked visitors still to check in, (service, slot time) in `booked`: an
         appointment is called first from 5 minutes before its slot."""
+        return self._copy(arrivals, booked, self._breaks)
+
+    def with_breaks(self, breaks: PlannedBreaks) -> LearnedDurations:
+        """The same durations, knowing the operators' planned breaks."""
+        return self._copy(self._arrivals, self._booked, breaks)
+
+    def _copy(
+        self,
+        arrivals: Sequence[ArrivalRecord] | None,
+        booked: Sequence[tuple[str, datetime]],
+        breaks: PlannedBreaks | None,
+    ) -> LearnedDurations:
+        """The same learned figures (and their memo) with these forecast inputs and breaks."""
         model = LearnedDurations(
             self._services,
             self._operator_factor,
@@ -335,22 +348,6 @@ class LearnedDurations:
             self._rules,
             arrivals,
             booked,
-            self._breaks,
-        )
-        model._memo = self._memo
-        return model
-
-    def with_breaks(self, breaks: PlannedBreaks) -> LearnedDurations:
-        """The same durations, knowing the operators' planned breaks."""
-        model = LearnedDurations(
-            self._services,
-            self._operator_factor,
-            self._hour_factor,
-            self._pause_minutes,
-            self._paused_since,
-            self._rules,
-            self._arrivals,
-            self._booked,
             breaks,
         )
         model._memo = self._memo

@@ -143,8 +143,11 @@ class PlannedBreaks:
         )
 
 
+def breaks_by_days(spec: str | Mapping[str, str]) -> dict[str, str]:
+    """An operator's breaks as written by days: `"13:00-13:45"` is every day's."""
+    return {"mon-sun": spec} if isinstance(spec, str) else dict(spec)
+
+
 def parse_breaks(spec: str | Mapping[str, str]) -> WeeklyHours:
     """An operator's breaks: `"13:00-13:45"` (every day) or by days like `parse_hours`."""
-    if isinstance(spec, str):
-        return parse_hours({"mon-sun": spec})
-    return parse_hours(spec)
+    return parse_hours(breaks_by_days(spec))

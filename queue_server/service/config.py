@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from queue_protocol.enums import OperatorState
 from queue_protocol.events import EventType
 from queue_protocol.payloads import ConfigChanged, OperatorStatus
-from queue_server.domain.hours import parse_hours
+from queue_server.domain.hours import breaks_by_days, parse_hours
 from queue_server.domain.slots import parse_schedule
 from queue_server.service.auth import hash_password, token_hash
 from queue_server.storage.accounts import Accounts
@@ -155,7 +155,7 @@ class OperatorConfig(_Strict):
         """Kept by days ({"mon-sun": …} for a plain string), checked as the hours are."""
         if value is None:
             return None
-        week = {"mon-sun": value} if isinstance(value, str) else value
+        week = breaks_by_days(value)
         parse_hours(week)
         return week
 
