@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -15,6 +16,9 @@ from queue_server.service.queries import QueueQueries
 from queue_server.service.simclock import SimulatedClock
 from queue_server.settings import ServerSettings
 from queue_server.storage.db import make_engine, migrate
+
+if TYPE_CHECKING:
+    from queue_server.api.batches import CommandBatches
 
 
 @dataclass
@@ -34,6 +38,13 @@ class Container:
     outbox: Outbox | None = None
     # The settable clock of a simulation server (settings.simulation), which every part reads.
     sim_clock: SimulatedClock | None = None
+    # Runs the routes' commands, those of one office that queue together sharing a transaction.
+    batches: CommandBatches = field(init=False)
+
+    def __post_init__(self) -> None:
+        from queue_server.api.batches import CommandBatches
+
+        self.batches = CommandBatches(self)
 
     def office_lock(self, office: str) -> asyncio.Lock:
         return self.office_locks.setdefault(office, asyncio.Lock())

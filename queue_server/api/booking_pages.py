@@ -34,7 +34,6 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from queue_protocol.bookings import BookingView
-from queue_server.api.app_events import fill_gap
 from queue_server.api.booking_text import (
     CONSENT,
     MONTHS,
@@ -338,11 +337,7 @@ def _parse_slot(office: OfficeCard, day: date, hhmm: str) -> datetime | None:
 
 async def _execute(container: Container, command: c.Command) -> dict[str, Any]:
     """Run `command` in its office's transaction and publish its events; raises DomainError."""
-    async with container.office_lock(command.office):
-        executed = await run_in_threadpool(container.service.execute, command)
-    if executed.events:
-        container.hub.publish(command.office, executed.events)
-        await fill_gap(container, command.office)
+    executed = await container.batches.run(command)
     return executed.body
 
 

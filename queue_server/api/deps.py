@@ -29,7 +29,12 @@ async def get_principal(
     container: ContainerDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Principal:
-    return await run_in_threadpool(container.auth.authenticate, bearer(authorization))
+    token = bearer(authorization)
+    # A token used lately is answered from memory, without a hop to a worker thread.
+    credential = container.auth.recent(token)
+    if credential is not None:
+        return credential.principal
+    return await run_in_threadpool(container.auth.authenticate, token)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -11,7 +11,6 @@ from starlette.concurrency import run_in_threadpool
 
 from queue_protocol import models as m
 from queue_server import __version__
-from queue_server.api.app_events import fill_gap
 from queue_server.api.deps import ContainerDep, IdempotencyKeyDep, OperatorDep, PrincipalDep, bearer
 from queue_server.api.problems import MEDIA_TYPE
 from queue_server.api.ratelimit import limit_login, limit_public
@@ -68,11 +67,7 @@ async def run_command(
     if idempotency_key:
         who = principal.key if principal else "anonymous"
         idempotency = Idempotency.of(who, idempotency_key, request.url.path, body)
-    async with container.office_lock(command.office):
-        executed = await run_in_threadpool(container.service.execute, command, idempotency)
-    if executed.events:
-        container.hub.publish(command.office, executed.events)
-        await fill_gap(container, command.office)
+    executed = await container.batches.run(command, idempotency)
     headers = {"Idempotent-Replayed": "true"} if executed.replayed else None
     return JSONResponse(executed.body, status_code=status, headers=headers)
 

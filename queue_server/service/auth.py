@@ -203,12 +203,20 @@ class Auth:
         """The caller behind a bearer token; raises AuthError when it is missing or not valid."""
         return self.check(token).principal
 
-    def check(self, token: str | None) -> Credential:
-        """`authenticate` with the token's hash and expiry (for a connection that outlives the
-        check, such as a WebSocket)."""
+    def recent(self, token: str | None) -> Credential | None:
+        """The credential of `token` if it was checked lately and still holds, from memory alone
+        (cheap enough for the event loop); None: ask `check`, which may read the database."""
         if not token:
-            raise AuthError("unauthorized", "Требуется вход в систему", "Authentication required")
-        digest = token_hash(token)
+            return None
+        known = self._fresh(token_hash(token))
+        if known is None:
+            return None
+        expires_at = known.credential.expires_at
+        if expires_at is not None and expires_at <= self.clock():
+            return None
+        return known.credential
+
+    def _fresh(self, digest: str) -> _Known | None:
         with self._known_guard:
             known = self._known.get(digest)
         if (
@@ -216,6 +224,17 @@ class Auth:
             and known.until > self.monotonic()
             and known.generation == self._generation
         ):
+            return known
+        return None
+
+    def check(self, token: str | None) -> Credential:
+        """`authenticate` with the token's hash and expiry (for a connection that outlives the
+        check, such as a WebSocket)."""
+        if not token:
+            raise AuthError("unauthorized", "Требуется вход в систему", "Authentication required")
+        digest = token_hash(token)
+        known = self._fresh(digest)
+        if known is not None:
             expires_at = known.credential.expires_at
             if expires_at is not None and expires_at <= self.clock():
                 with self._known_guard:

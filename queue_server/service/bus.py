@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from queue_protocol.events import EventType
 from queue_server.domain import errors
@@ -106,63 +106,109 @@ class QueueService:
 
     def execute(self, command: c.Command, idempotency: Idempotency | None = None) -> Executed:
         """Run `command` in its office's transaction; raises DomainError and changes nothing."""
-        with self._lock(command.office):
+        (result,) = self.execute_batch(command.office, [(command, idempotency)])
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def execute_batch(
+        self, office: str, batch: Sequence[tuple[c.Command, Idempotency | None]]
+    ) -> list[Executed | BaseException]:
+        """Run the commands of `office` in one transaction: one commit (one fsync) for them all.
+
+        Each command of a batch of several runs in its own savepoint, so a refused one changes
+        nothing and the others still commit; its place in the answer holds the exception. If the
+        commit itself fails, every place does: nothing of the batch was written.
+        """
+        strangers = [command for command, _ in batch if command.office != office]
+        if strangers:
+            raise ValueError(f"{strangers[0]!r} is not a command of office {office}")
+        results: list[Executed | BaseException] = []
+        with self._lock(office):
             try:
-                return self._execute(command, idempotency)
+                with office_transaction(self.engine, office) as conn:
+                    for command, idempotency in batch:
+                        try:
+                            if len(batch) == 1:
+                                results.append(self._execute(conn, command, idempotency))
+                            else:
+                                with conn.begin_nested():
+                                    results.append(self._execute(conn, command, idempotency))
+                        except errors.DomainError as exc:
+                            if len(batch) == 1:
+                                raise
+                            results.append(exc)
+                            self._forget_written(office)
+                        except Exception as exc:
+                            if len(batch) == 1 or not conn.in_transaction():
+                                raise
+                            # A fault of this command (not of the database, which still holds
+                            # the transaction): rolled back to its savepoint, the rest go on.
+                            results.append(exc)
+                            self._caches.pop(office, None)
             except BaseException as exc:
                 # A refusal raised before any write left the cache as it was (handlers check
                 # everything before they change a ticket or an operator); anything else may have
                 # changed cached objects that the rollback did not restore: forget them.
-                cache = self._caches.get(command.office)
-                if cache is not None and (cache.written or not isinstance(exc, errors.DomainError)):
-                    del self._caches[command.office]
-                raise
+                if isinstance(exc, errors.DomainError):
+                    self._forget_written(office)
+                else:
+                    self._caches.pop(office, None)
+                if not isinstance(exc, Exception):
+                    raise
+                return [exc] * len(batch)
+        return results
 
-    def _execute(self, command: c.Command, idempotency: Idempotency | None) -> Executed:
+    def _forget_written(self, office: str) -> None:
+        """Forget the office's cache if the command that failed had written through it."""
+        cache = self._caches.get(office)
+        if cache is not None and cache.written:
+            del self._caches[office]
+
+    def _execute(
+        self, conn: Connection, command: c.Command, idempotency: Idempotency | None
+    ) -> Executed:
         handler = HANDLERS[type(command)]
-        with office_transaction(self.engine, command.office) as conn:
-            repo: Repository = Repository(conn)
-            now = self.clock()
-            if idempotency is not None:
-                stored = repo.idempotent_answer(idempotency.principal, idempotency.key)
-                if stored is not None:
-                    if (stored.endpoint, stored.request_hash) != (
-                        idempotency.endpoint,
-                        idempotency.request_hash,
-                    ):
-                        raise IdempotencyConflict(
-                            "Этот ключ идемпотентности уже использован для другого запроса",
-                            "This Idempotency-Key was already used for another request",
-                        )
-                    return Executed(stored.body, True, [])
-            office = repo.office(command.office)
-            if office is None:
-                raise unknown_office(command.office)
-            cache = self._caches.get(office.id)
-            if cache is None or cache.seq != office.seq:
-                cache = self._caches[office.id] = OfficeCache(office.id, office.seq)
-            cache.written = False
-            repo = CachedRepository(conn, cache)
-            tx = Tx(
-                repo=repo, office=office, now=now, status_url=self.status_url, notices=self.notices
-            )
-            result: BaseModel = handler(tx, command)
-            if tx.queue_touched:
-                tx.emit(EventType.QUEUE_CHANGED, queue_changed(tx))
-                turn_near(tx)
-            events = repo.append_events(office.id, tx.events, now)
-            body = result.model_dump(mode="json")
-            if idempotency is not None:
-                repo.remember_answer(
-                    idempotency.principal,
-                    idempotency.key,
+        repo: Repository = Repository(conn)
+        now = self.clock()
+        if idempotency is not None:
+            stored = repo.idempotent_answer(idempotency.principal, idempotency.key)
+            if stored is not None:
+                if (stored.endpoint, stored.request_hash) != (
                     idempotency.endpoint,
                     idempotency.request_hash,
-                    200,
-                    body,
-                    now,
-                )
-                self._remembered += 1
-                if self._remembered % FORGET_EVERY == 0:
-                    repo.forget_answers_before(now - IDEMPOTENCY_KEEP)
+                ):
+                    raise IdempotencyConflict(
+                        "Этот ключ идемпотентности уже использован для другого запроса",
+                        "This Idempotency-Key was already used for another request",
+                    )
+                return Executed(stored.body, True, [])
+        office = repo.office(command.office)
+        if office is None:
+            raise unknown_office(command.office)
+        cache = self._caches.get(office.id)
+        if cache is None or cache.seq != office.seq:
+            cache = self._caches[office.id] = OfficeCache(office.id, office.seq)
+        cache.written = False
+        repo = CachedRepository(conn, cache)
+        tx = Tx(repo=repo, office=office, now=now, status_url=self.status_url, notices=self.notices)
+        result: BaseModel = handler(tx, command)
+        if tx.queue_touched:
+            tx.emit(EventType.QUEUE_CHANGED, queue_changed(tx))
+            turn_near(tx)
+        events = repo.append_events(office.id, tx.events, now)
+        body = result.model_dump(mode="json")
+        if idempotency is not None:
+            repo.remember_answer(
+                idempotency.principal,
+                idempotency.key,
+                idempotency.endpoint,
+                idempotency.request_hash,
+                200,
+                body,
+                now,
+            )
+            self._remembered += 1
+            if self._remembered % FORGET_EVERY == 0:
+                repo.forget_answers_before(now - IDEMPOTENCY_KEEP)
         return Executed(body, False, events)

@@ -63,3 +63,19 @@ def test_a_known_token_is_read_again_once_its_time_is_up(office: Office) -> None
     clock.now = KNOWN_TOKEN_SECONDS + 0.1
     auth.check("display")
     assert auth.look_ups[digest] == 2
+
+
+def test_recent_answers_from_memory_only_what_check_would_answer(office: Office) -> None:
+    """`recent` (the event loop's look-up, no database) knows a token only after a check, and
+    not once its time is up or the tokens were forgotten: then the caller asks `check`."""
+    clock = Clock()
+    auth = CountingAuth(office, clock)
+    assert auth.recent("display") is None and auth.recent(None) is None
+    checked = auth.check("display")
+    assert auth.recent("display") == checked
+    assert auth.look_ups == {checked.token_hash: 1}
+    clock.now += KNOWN_TOKEN_SECONDS + 1
+    assert auth.recent("display") is None
+    auth.check("display")
+    auth.forget_tokens()
+    assert auth.recent("display") is None
