@@ -97,6 +97,12 @@ def payload_too_large(lang: str, max_bytes: int | None) -> JSONResponse:
     return problem(413, "payload_too_large", detail[1] if lang == "en" else detail[0], extra)
 
 
+def domain_problem(exc: DomainError, lang: str) -> JSONResponse:
+    """The problem answering a refusal of the domain, in `lang` ("ru" or "en")."""
+    extra = {k: v for k, v in exc.extra.items() if isinstance(v, str | int | float | bool)}
+    return problem(exc.status, exc.code, exc.message(lang), extra)
+
+
 def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(clip(str(p), MAX_FIELD_NAME) for p in loc if p != "body") or "body"
 
@@ -106,8 +112,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        extra = {k: v for k, v in exc.extra.items() if isinstance(v, str | int | float | bool)}
-        return problem(exc.status, exc.code, exc.message(request_lang(request)), extra)
+        return domain_problem(exc, request_lang(request))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -22,6 +22,7 @@ from websockets.exceptions import ConnectionClosed
 
 from queue_server.api.app import create_app
 from queue_server.api.events import encode_row
+from queue_server.api.fast_issue import fast_issue
 from queue_server.api.ws import direct_socket
 from queue_server.bootstrap import Container
 from queue_server.service.hub import EventHub
@@ -109,7 +110,7 @@ async def live_app(tmp_path: Path) -> AsyncIterator[LiveApp]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        direct_socket(container, create_app(container)),
+        direct_socket(container, fast_issue(container, create_app(container))),
         ws="websockets-sansio",
         ws_per_message_deflate=False,
         log_level="warning",
