@@ -71,6 +71,7 @@ def build(
         lambda token: f"{settings.qr_url}/t/{token}",
         clock,
         notices=settings.notice_channels(),
+        coalesce_seconds=settings.queue_changed_every,
     )
     return Container(
         settings=settings,

@@ -42,6 +42,9 @@ class ServerSettings(NoticeSettings, DatabaseSettings):
     demo: bool = False
     # How many missed events a reconnecting client may be sent before it gets a snapshot instead.
     max_replay: int = 1000
+    # `queue.changed` at most this often per office (seconds; 0: after every command that
+    # touched the queue): commands in between leave one owed, sent within about twice this.
+    queue_changed_every: float = Field(default=0.25, ge=0, le=5)
     log_level: str = "info"
     # Addresses of reverse proxies whose X-Forwarded-For is trusted (comma-separated, or "*"):
     # the rate limits then count each visitor's own address, not the proxy's.

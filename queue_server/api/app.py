@@ -22,6 +22,7 @@ from queue_server.api import (
     ws,
 )
 from queue_server.api.app_events import catch_up, fill_gaps_forever
+from queue_server.api.batches import summarize_forever
 from queue_server.api.bodylimit import BodyLimit
 from queue_server.api.booking_pages import install as install_booking_pages
 from queue_server.api.ratelimit import LoginLockout, RateLimit
@@ -48,6 +49,7 @@ def create_app(container: Container) -> FastAPI:
         await catch_up(container)  # the hub starts where each office's log stands
         gap_task = asyncio.create_task(fill_gaps_forever(container))
         housekeeping_task = asyncio.create_task(housekeep_forever(container))
+        summary_task = asyncio.create_task(summarize_forever(container))
         outbox_task = None
         if container.outbox is not None:
             poll = container.settings.notice_poll_seconds
@@ -59,7 +61,7 @@ def create_app(container: Container) -> FastAPI:
         try:
             yield
         finally:
-            for task in (gap_task, housekeeping_task, relay_task, outbox_task):
+            for task in (gap_task, housekeeping_task, summary_task, relay_task, outbox_task):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

@@ -31,6 +31,21 @@ log = logging.getLogger("okno.server")
 MAX_BATCH = 64
 
 
+async def summarize_forever(container: Container) -> None:
+    """Send the `queue.changed` that coalesced commands left owed (QueueService.coalesce_seconds),
+    every that many seconds."""
+    service = container.service
+    if service.coalesce_seconds <= 0:
+        return
+    while True:
+        await asyncio.sleep(service.coalesce_seconds)
+        for office in service.owed_summaries():
+            try:
+                await container.batches.run(c.Summarize(office))
+            except Exception:
+                log.exception("office %s: could not send the owed queue.changed", office)
+
+
 @dataclass
 class _Waiting:
     command: c.Command

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -85,6 +86,8 @@ class QueueService:
         status_url: Callable[[str], str],
         clock: Clock = utc_now,
         notices: NoticeChannels | None = None,
+        coalesce_seconds: float = 0.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.engine = engine
         # Channels the server sends notices on; booking commands queue notices only on these.
@@ -99,6 +102,15 @@ class QueueService:
         # used only under the office's lock.
         self._caches: dict[str, OfficeCache] = {}
         self._remembered = 0
+        # `queue.changed` coalesced: within `coalesce_seconds` of an office's last one, a command
+        # that touched the queue leaves it owed, and `Summarize` sends one for them all (the
+        # server runs it from `owed_summaries`). 0: every such command sends its own.
+        self.coalesce_seconds = coalesce_seconds
+        self._monotonic = monotonic
+        self._summarized: dict[str, float] = {}
+        self._owed: set[str] = set()
+        self._took_owed: set[str] = set()  # offices whose running command took the owed one
+        self._owed_guard = threading.Lock()
 
     def _lock(self, office: str) -> threading.Lock:
         with self._locks_guard:
@@ -128,6 +140,7 @@ class QueueService:
             try:
                 with office_transaction(self.engine, office) as conn:
                     for command, idempotency in batch:
+                        self._took_owed.discard(office)
                         try:
                             if len(batch) == 1:
                                 results.append(self._execute(conn, command, idempotency))
@@ -135,11 +148,13 @@ class QueueService:
                                 with conn.begin_nested():
                                     results.append(self._execute(conn, command, idempotency))
                         except errors.DomainError as exc:
+                            self._restore_owed(office)
                             if len(batch) == 1:
                                 raise
                             results.append(exc)
                             self._forget_written(office)
                         except Exception as exc:
+                            self._restore_owed(office)
                             if len(batch) == 1 or not conn.in_transaction():
                                 raise
                             # A fault of this command (not of the database, which still holds
@@ -147,6 +162,7 @@ class QueueService:
                             results.append(exc)
                             self._caches.pop(office, None)
             except BaseException as exc:
+                self._restore_owed(office, always=not isinstance(exc, errors.DomainError))
                 # A refusal raised before any write left the cache as it was (handlers check
                 # everything before they change a ticket or an operator); anything else may have
                 # changed cached objects that the rollback did not restore: forget them.
@@ -158,6 +174,34 @@ class QueueService:
                     raise
                 return [exc] * len(batch)
         return results
+
+    def _summary_now(self, office: str, asked: bool) -> bool:
+        """Does this command send `queue.changed` (else it is owed, see `owed_summaries`)?"""
+        now = self._monotonic()
+        with self._owed_guard:
+            last = self._summarized.get(office)
+            if asked or last is None or now - last >= self.coalesce_seconds:
+                self._summarized[office] = now
+                if office in self._owed:
+                    self._owed.discard(office)
+                    self._took_owed.add(office)
+                return True
+            self._owed.add(office)
+            return False
+
+    def _restore_owed(self, office: str, always: bool = False) -> None:
+        """A command failed: if it had sent the `queue.changed` that earlier ones owed (now
+        rolled back with it), it is owed again; `always` after a failed commit, which may have
+        lost any summary of the batch."""
+        with self._owed_guard:
+            if office in self._took_owed or (always and self.coalesce_seconds > 0):
+                self._owed.add(office)
+            self._took_owed.discard(office)
+
+    def owed_summaries(self) -> list[str]:
+        """Offices whose commands left a `queue.changed` owed: run `Summarize` for each."""
+        with self._owed_guard:
+            return sorted(self._owed)
 
     def _forget_written(self, office: str) -> None:
         """Forget the office's cache if the command that failed had written through it."""
@@ -193,7 +237,7 @@ class QueueService:
         repo = CachedRepository(conn, cache)
         tx = Tx(repo=repo, office=office, now=now, status_url=self.status_url, notices=self.notices)
         result: BaseModel = handler(tx, command)
-        if tx.queue_touched:
+        if tx.queue_touched and self._summary_now(office.id, isinstance(command, c.Summarize)):
             tx.emit(EventType.QUEUE_CHANGED, queue_changed(tx))
             turn_near(tx)
         events = repo.append_events(office.id, tx.events, now)

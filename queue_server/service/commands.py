@@ -106,6 +106,13 @@ class Housekeep:
 
 
 @dataclass(frozen=True)
+class Summarize:
+    """Send the office's `queue.changed` now: the one that coalesced commands left owed."""
+
+    office: str
+
+
+@dataclass(frozen=True)
 class CancelTicket:
     office: str
     ticket: int
@@ -202,6 +209,7 @@ Command = (
     | SignIn
     | SignOut
     | Housekeep
+    | Summarize
     | CancelTicket
     | RateStep
     | ReportDeviceAlert

@@ -382,6 +382,16 @@ class HousekeepingReport(BaseModel):
     signed_out: list[str]
 
 
+class Summarized(BaseModel):
+    pass
+
+
+def summarize(tx: Tx, cmd: c.Summarize) -> Summarized:
+    """The queue as it stands now (the bus sends `queue.changed` for a command that touched it)."""
+    tx.queue_touched = True
+    return Summarized()
+
+
 def housekeep(tx: Tx, cmd: c.Housekeep) -> HousekeepingReport:
     """Close earlier service days: their waiting tickets are cancelled and their called (never
     started) tickets are no-shows; operators without a live session are signed out. A ticket
@@ -491,6 +501,7 @@ HANDLERS: dict[type, Callable[[Tx, Any], Any]] = {
     c.SignIn: sign_in,
     c.SignOut: sign_out,
     c.Housekeep: housekeep,
+    c.Summarize: summarize,
     c.CancelTicket: cancel_ticket,
     c.RateStep: rate_step,
     c.ReportDeviceAlert: report_device_alert,

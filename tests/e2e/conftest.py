@@ -19,9 +19,9 @@ def office_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return workdir / "okno.db"
 
 
-def _server(workdir: Path, office_db: Path) -> ServerProcess:
+def _server(workdir: Path, office_db: Path, **env: str) -> ServerProcess:
     shutil.copyfile(office_db, workdir / "okno.db")
-    return ServerProcess(workdir)
+    return ServerProcess(workdir, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -37,4 +37,12 @@ def module_server(
 def server(tmp_path: Path, office_db: Path) -> Iterator[ServerProcess]:
     """A fresh server with an empty queue for one test."""
     with _server(tmp_path, office_db) as server:
+        yield server
+
+
+@pytest.fixture
+def uncoalesced_server(tmp_path: Path, office_db: Path) -> Iterator[ServerProcess]:
+    """A fresh server that sends `queue.changed` after every command that touched the queue
+    (not coalesced), for tests that count an office's events exactly."""
+    with _server(tmp_path, office_db, OKNO_QUEUE_CHANGED_EVERY="0") as server:
         yield server

@@ -83,9 +83,11 @@ class Office:
 @pytest.mark.e2e
 @pytest.mark.asyncio
 async def test_reconnect_with_since_gets_exactly_the_missed_events_then_live_ones(
-    server: ServerProcess,
+    uncoalesced_server: ServerProcess,
 ) -> None:
-    """Hello since=S after 30 events: those 30 in seq order, then resumed, then live; none twice."""
+    """Hello since=S after 30 events: those 30 in seq order, then resumed, then live; none twice.
+    (A server that does not coalesce queue.changed: the count of events is then known.)"""
+    server = uncoalesced_server
     async with httpx.AsyncClient(base_url=server.url, timeout=TIMEOUT) as http:
         office = Office(http)
         await office.login("alice")

@@ -96,10 +96,11 @@ async def until_closed(ws: ClientConnection, within: float = TIMEOUT) -> Closed:
 
 
 @asynccontextmanager
-async def live_app(tmp_path: Path) -> AsyncIterator[LiveApp]:
+async def live_app(tmp_path: Path, queue_changed_every: float = 0.0) -> AsyncIterator[LiveApp]:
     """The app on a fresh test office (hand-moved clock), with its lifespan (the event-log
-    catch-up every half second) running."""
+    catch-up every half second) running; `queue_changed_every`: see ServerSettings."""
     office = make_office(tmp_path / "okno.db")
+    office.service.coalesce_seconds = queue_changed_every
     settings = ServerSettings(
         database_url=sqlite_url(tmp_path / "okno.db"), public_url="http://okno.test"
     )

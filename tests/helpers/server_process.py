@@ -38,8 +38,10 @@ class ServerProcess:
         db: Path | str | None = None,
         demo: bool = False,
         public_url: str | None = TEST_PUBLIC_URL,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.workdir = workdir
+        self.env = env or {}  # more OKNO_* settings
         self.db = db or workdir / "okno.db"
         self.demo = demo
         # The address in QR codes; a production server needs one (the demo's is its own address).
@@ -85,7 +87,7 @@ class ServerProcess:
             args.append("--demo")
         if self.public_url is not None:
             args += ["--public-url", self.public_url]
-        env = dict(os.environ, OKNO_LOG_LEVEL="warning")
+        env = dict(os.environ, OKNO_LOG_LEVEL="warning", **self.env)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + STARTUP_TIMEOUT
