@@ -11,7 +11,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,8 +27,8 @@ from queue_server.service.notices import turn_near
 from queue_server.service.tx import Tx
 from queue_server.service.views import queue_changed
 from queue_server.storage.cache import CachedRepository, OfficeCache
-from queue_server.storage.db import office_transaction
-from queue_server.storage.repository import Repository
+from queue_server.storage.db import office_transaction, savepoint
+from queue_server.storage.repository import OfficeRow, Repository
 
 Clock = Callable[[], datetime]
 
@@ -137,23 +137,29 @@ class QueueService:
             raise ValueError(f"{strangers[0]!r} is not a command of office {office}")
         results: list[Executed | BaseException] = []
         with self._lock(office):
+            # The office's row as the last command left it: the transaction holds the office's
+            # lock, so nothing else changes it (None: read it).
+            row: OfficeRow | None = None
             try:
                 with office_transaction(self.engine, office) as conn:
                     for command, idempotency in batch:
                         self._took_owed.discard(office)
                         try:
                             if len(batch) == 1:
-                                results.append(self._execute(conn, command, idempotency))
+                                executed, row = self._execute(conn, command, idempotency, row)
                             else:
-                                with conn.begin_nested():
-                                    results.append(self._execute(conn, command, idempotency))
+                                with savepoint(conn):
+                                    executed, row = self._execute(conn, command, idempotency, row)
+                            results.append(executed)
                         except errors.DomainError as exc:
+                            row = None
                             self._restore_owed(office)
                             if len(batch) == 1:
                                 raise
                             results.append(exc)
                             self._forget_written(office)
                         except Exception as exc:
+                            row = None
                             self._restore_owed(office)
                             if len(batch) == 1 or not conn.in_transaction():
                                 raise
@@ -210,8 +216,14 @@ class QueueService:
             del self._caches[office]
 
     def _execute(
-        self, conn: Connection, command: c.Command, idempotency: Idempotency | None
-    ) -> Executed:
+        self,
+        conn: Connection,
+        command: c.Command,
+        idempotency: Idempotency | None,
+        known: OfficeRow | None,
+    ) -> tuple[Executed, OfficeRow | None]:
+        """Run one command in `conn`'s transaction; `known`: the office's row if read already.
+        Returns the answer and the office's row after it."""
         handler = HANDLERS[type(command)]
         repo: Repository = Repository(conn)
         now = self.clock()
@@ -226,8 +238,8 @@ class QueueService:
                         "Этот ключ идемпотентности уже использован для другого запроса",
                         "This Idempotency-Key was already used for another request",
                     )
-                return Executed(stored.body, True, [])
-        office = repo.office(command.office)
+                return Executed(stored.body, True, []), known
+        office = known or repo.office(command.office)
         if office is None:
             raise unknown_office(command.office)
         cache = self._caches.get(office.id)
@@ -237,9 +249,12 @@ class QueueService:
         repo = CachedRepository(conn, cache)
         tx = Tx(repo=repo, office=office, now=now, status_url=self.status_url, notices=self.notices)
         result: BaseModel = handler(tx, command)
-        if tx.queue_touched and self._summary_now(office.id, isinstance(command, c.Summarize)):
-            tx.emit(EventType.QUEUE_CHANGED, queue_changed(tx))
-            turn_near(tx)
+        if tx.queue_touched:
+            if self._summary_now(office.id, isinstance(command, c.Summarize)):
+                tx.emit(EventType.QUEUE_CHANGED, queue_changed(tx))
+                turn_near(tx)
+            else:
+                tx.follow()
         events = repo.append_events(office.id, tx.events, now)
         body = result.model_dump(mode="json")
         if idempotency is not None:
@@ -255,4 +270,4 @@ class QueueService:
             self._remembered += 1
             if self._remembered % FORGET_EVERY == 0:
                 repo.forget_answers_before(now - IDEMPOTENCY_KEEP)
-        return Executed(body, False, events)
+        return Executed(body, False, events), replace(office, seq=cache.seq)

@@ -109,6 +109,15 @@ class Tx:
                 return ticket
         return next_for(op, self.repo.waiting(self.office.id), self.rules, self.now)
 
+    def follow(self) -> None:
+        """Bring the office's recorded replay up to this command's change, when the office keeps
+        one: a `queue.changed` left owed (coalesced) would otherwise let changes pile up until
+        the next estimate replays the whole queue, on a call's way. Without a record (the queue
+        is replayed in full anyway) nothing is done: that is the replay coalescing saves."""
+        keeper = self._keeper()
+        if keeper is not None and keeper.record is not None and self.known_positions is None:
+            self.positions()
+
     def positions(self) -> tuple[list[Ticket], Mapping[int, Position]]:
         """Every waiting ticket and its position, as the state stands now in this transaction.
 
