@@ -57,7 +57,7 @@ class _Waiting:
 class CommandBatches:
     """Runs each office's commands in batches; `run` is what a route awaits."""
 
-    container: Container
+    container: Container = field(repr=False, compare=False)
     _waiting: dict[str, list[_Waiting]] = field(default_factory=dict)
     _runners: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 

@@ -77,7 +77,11 @@ class Watcher(threading.Thread):
             with ws_connect(ws_url(self.url), open_timeout=TIMEOUT, close_timeout=2) as ws:
                 hello = {"type": "hello", "v": 1, "token": DISPLAY_TOKEN, "since": self.since}
                 ws.send(json.dumps(hello))
-                assert json.loads(ws.recv(timeout=TIMEOUT))["type"] == "resumed"
+                # Events after `since` come first (such as the queue.changed the issues left
+                # owed, sent after the seq was read), then `resumed`.
+                while (message := json.loads(ws.recv(timeout=TIMEOUT)))["type"] != "resumed":
+                    assert message["seq"] > self.since, message
+                    self.events.append(message)
                 self.ready.set()
                 while not self.stop.is_set():
                     try:
