@@ -15,15 +15,14 @@ import re
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from queue_protocol import models as m
 from queue_server.api.deps import bearer
-from queue_server.api.problems import domain_problem
+from queue_server.api.problems import domain_problem, lang_of
+from queue_server.api.routes import command_response, issue_command
 from queue_server.domain.errors import DomainError
-from queue_server.service import commands as c
-from queue_server.service.auth import require
 from queue_server.service.bus import Idempotency
 
 if TYPE_CHECKING:
@@ -69,30 +68,21 @@ def fast_issue(container: Container, app: ASGIApp) -> ASGIApp:
         except ValidationError:
             await app(scope, _replay(messages, receive), send)
             return
-        office, principal = match[1], credential.principal
-        lang = "en" if headers.get(b"accept-language", b"").lower().startswith(b"en") else "ru"
+        principal = credential.principal
         response: Response
         try:
-            require(principal, "kiosk", "supervisor", office=office)
+            command = issue_command(match[1], request, principal)
             idempotency = None
             if key:
                 idempotency = Idempotency.of(
                     principal.key, key.decode("latin-1"), scope["path"], request.model_dump()
                 )
-            command = c.IssueTicket(
-                office,
-                request.service,
-                request.priority,
-                request.lang.value,
-                by_kiosk=principal.kind == "kiosk",
-                note=request.note,
-            )
             executed = await container.batches.run(command, idempotency)
         except DomainError as exc:
+            lang = lang_of(headers.get(b"accept-language", b"").decode("latin-1"))
             response = domain_problem(exc, lang)
         else:
-            replayed = {"Idempotent-Replayed": "true"} if executed.replayed else None
-            response = JSONResponse(executed.body, status_code=201, headers=replayed)
+            response = command_response(executed, 201)
         await response(scope, receive, send)
 
     return asgi

@@ -39,8 +39,12 @@ _STATUS_TITLES = {
 
 def request_lang(request: Request) -> str:
     """ "en" when the caller prefers English (Accept-Language), Russian otherwise."""
-    header = request.headers.get("accept-language", "")
-    return "en" if header.lower().startswith("en") else "ru"
+    return lang_of(request.headers.get("accept-language", ""))
+
+
+def lang_of(accept_language: str) -> str:
+    """ "en" when an Accept-Language header prefers English, Russian otherwise."""
+    return "en" if accept_language.lower().startswith("en") else "ru"
 
 
 MAX_TEXT = 1000  # characters of one text in a problem (detail, an extra value)

@@ -18,7 +18,7 @@ from queue_server.bootstrap import Container
 from queue_server.domain.errors import NotFound, TicketInProgress
 from queue_server.service import commands as c
 from queue_server.service.auth import Principal, require
-from queue_server.service.bus import Idempotency
+from queue_server.service.bus import Executed, Idempotency
 
 router = APIRouter(prefix="/api/v1")
 
@@ -68,8 +68,27 @@ async def run_command(
         who = principal.key if principal else "anonymous"
         idempotency = Idempotency.of(who, idempotency_key, request.url.path, body)
     executed = await container.batches.run(command, idempotency)
+    return command_response(executed, status)
+
+
+def command_response(executed: Executed, status: int) -> JSONResponse:
+    """A command's answer: its body, and whether it replays an earlier answer to the same key."""
     headers = {"Idempotent-Replayed": "true"} if executed.replayed else None
     return JSONResponse(executed.body, status_code=status, headers=headers)
+
+
+def issue_command(office: str, body: m.IssueTicketRequest, principal: Principal) -> c.IssueTicket:
+    """The ticket issue `principal` asks for: a kiosk or a supervisor of `office` (else
+    Forbidden)."""
+    require(principal, "kiosk", "supervisor", office=office)
+    return c.IssueTicket(
+        office,
+        body.service,
+        body.priority,
+        body.lang.value,
+        by_kiosk=principal.kind == "kiosk",
+        note=body.note,
+    )
 
 
 @router.get("/health", response_model=m.Health, tags=["system"])
@@ -141,15 +160,7 @@ async def issue_ticket(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> JSONResponse:
     """A kiosk issues a ticket: the answer has the number, people ahead and the estimate."""
-    require(principal, "kiosk", "supervisor", office=office)
-    command = c.IssueTicket(
-        office,
-        body.service,
-        body.priority,
-        body.lang.value,
-        by_kiosk=principal.kind == "kiosk",
-        note=body.note,
-    )
+    command = issue_command(office, body, principal)
     return await run_command(
         request, container, command, principal, idempotency_key, body.model_dump(), 201
     )

@@ -151,31 +151,20 @@ class QueueService:
                                 with savepoint(conn):
                                     executed, row = self._execute(conn, command, idempotency, row)
                             results.append(executed)
-                        except errors.DomainError as exc:
-                            row = None
-                            self._restore_owed(office)
-                            if len(batch) == 1:
-                                raise
-                            results.append(exc)
-                            self._forget_written(office)
                         except Exception as exc:
                             row = None
                             self._restore_owed(office)
-                            if len(batch) == 1 or not conn.in_transaction():
+                            domain = isinstance(exc, errors.DomainError)
+                            if len(batch) == 1 or not (domain or conn.in_transaction()):
                                 raise
-                            # A fault of this command (not of the database, which still holds
-                            # the transaction): rolled back to its savepoint, the rest go on.
+                            # Refused, or a fault of this command (not of the database, which
+                            # still holds the transaction): rolled back to its savepoint, the
+                            # rest go on.
                             results.append(exc)
-                            self._caches.pop(office, None)
+                            self._forget_cache(office, exc)
             except BaseException as exc:
                 self._restore_owed(office, always=not isinstance(exc, errors.DomainError))
-                # A refusal raised before any write left the cache as it was (handlers check
-                # everything before they change a ticket or an operator); anything else may have
-                # changed cached objects that the rollback did not restore: forget them.
-                if isinstance(exc, errors.DomainError):
-                    self._forget_written(office)
-                else:
-                    self._caches.pop(office, None)
+                self._forget_cache(office, exc)
                 if not isinstance(exc, Exception):
                     raise
                 return [exc] * len(batch)
@@ -209,10 +198,12 @@ class QueueService:
         with self._owed_guard:
             return sorted(self._owed)
 
-    def _forget_written(self, office: str) -> None:
-        """Forget the office's cache if the command that failed had written through it."""
+    def _forget_cache(self, office: str, exc: BaseException) -> None:
+        """After a command failed with `exc`: a refusal raised before any write left the cache as
+        it was (handlers check everything before they change a ticket or an operator); anything
+        else may have changed cached objects that the rollback did not restore: forget them."""
         cache = self._caches.get(office)
-        if cache is not None and cache.written:
+        if cache is not None and (cache.written or not isinstance(exc, errors.DomainError)):
             del self._caches[office]
 
     def _execute(

@@ -37,10 +37,7 @@ async def housekeep(container: Container) -> None:
         return
     for office, _seq in offices:
         try:
-            async with container.office_lock(office):
-                executed = await asyncio.to_thread(container.service.execute, Housekeep(office))
-            if executed.events:
-                container.hub.publish(office, executed.events)
+            await container.batches.run(Housekeep(office))  # its events published
             settings, service = container.settings, container.service
             async with container.office_lock(office):
                 await asyncio.to_thread(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -87,3 +88,17 @@ def make_office(path: Path | str, clock: FakeClock | None = None, prepared: bool
         engine = office_engine(path)
     service = QueueService(engine, lambda token: f"http://test/t/{token}", clock)
     return Office(engine, clock, service, QueueQueries(engine, clock), Auth(engine, service, clock))
+
+
+def without_random(value: Any) -> Any:
+    """`value` (an answer or an event's data) without what is random by design: tickets' public
+    tokens and the URLs that carry them."""
+    if isinstance(value, dict):
+        return {
+            k: without_random(v)
+            for k, v in value.items()
+            if "token" not in k and not k.endswith("url")
+        }
+    if isinstance(value, list):
+        return [without_random(v) for v in value]
+    return value

@@ -19,7 +19,7 @@ from queue_server.bootstrap import Container
 from queue_server.service.hub import EventHub
 from queue_server.settings import ServerSettings
 from queue_server.storage.db import sqlite_url
-from tests.helpers.office import KIOSK_TOKEN, PASSWORDS, WORKPLACES, make_office
+from tests.helpers.office import KIOSK_TOKEN, PASSWORDS, WORKPLACES, make_office, without_random
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
 
@@ -71,17 +71,6 @@ async def fast(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Countin
         yield pair
 
 
-def _plain(value: Any) -> Any:
-    """`value` without what is random by design (tickets' public tokens and URLs)."""
-    if isinstance(value, dict):
-        return {
-            k: _plain(v) for k, v in value.items() if "token" not in k and not k.endswith("url")
-        }
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 async def _supervisor(client: httpx.AsyncClient) -> dict[str, str]:
     answer = await client.post(
         "/api/v1/auth/login",
@@ -128,7 +117,7 @@ async def _session(client: httpx.AsyncClient) -> list[Any]:
                 answer.status_code,
                 answer.headers.get("content-type"),
                 answer.headers.get("idempotent-replayed"),
-                _plain(answer.json()),
+                without_random(answer.json()),
                 other.status_code,
                 other.json()["code"],
             )

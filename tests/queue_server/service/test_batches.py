@@ -19,7 +19,7 @@ from queue_server.service import handlers
 from queue_server.service.bus import Executed, Idempotency
 from queue_server.service.tx import Tx
 from queue_server.storage import tables as t
-from tests.helpers.office import OFFICE, WORKPLACES, Office, make_office
+from tests.helpers.office import OFFICE, WORKPLACES, Office, make_office, without_random
 
 pytestmark = pytest.mark.integration
 
@@ -28,23 +28,13 @@ def desk(op: str) -> dict[str, str]:
     return {"office": OFFICE, "operator": op, "workplace": WORKPLACES[op]}
 
 
-def _plain(value: Any) -> Any:
-    """`value` without what is random by design (tickets' public tokens and the URLs with them)."""
-    if isinstance(value, dict):
-        return {
-            k: _plain(v) for k, v in value.items() if "token" not in k and not k.endswith("url")
-        }
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def outcome(result: Executed | BaseException) -> Any:
     if isinstance(result, errors.DomainError):
         return ("refused", result.code)
     if isinstance(result, BaseException):
         return ("failed", type(result).__name__)
-    return ("done", _plain(result.body), result.replayed, [_plain(e) for e in result.events])
+    events = [without_random(e) for e in result.events]
+    return ("done", without_random(result.body), result.replayed, events)
 
 
 def written(office: Office) -> Any:
@@ -55,7 +45,7 @@ def written(office: Office) -> Any:
             for row in conn.execute(select(t.tickets).order_by(t.tickets.c.id))
         ]
         events = [
-            (row.seq, row.type, _plain(row.data))
+            (row.seq, row.type, without_random(row.data))
             for row in conn.execute(select(t.events).order_by(t.events.c.seq))
         ]
         rest = tuple(
