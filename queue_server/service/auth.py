@@ -55,6 +55,10 @@ class Principal:
         return f"{self.kind}:{self.id}"
 
 
+#: Makes a password's stored hash; `hash_password` is the one for real accounts.
+PasswordHashing = Callable[[str], str]
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

@@ -28,7 +28,7 @@ from queue_protocol.events import EventType
 from queue_protocol.payloads import ConfigChanged, OperatorStatus
 from queue_server.domain.hours import breaks_by_days, parse_hours
 from queue_server.domain.slots import parse_schedule
-from queue_server.service.auth import hash_password, token_hash
+from queue_server.service.auth import PasswordHashing, hash_password, token_hash
 from queue_server.storage.accounts import Accounts
 from queue_server.storage.bookings import BookingStore
 from queue_server.storage.configuration import Configuration
@@ -318,8 +318,13 @@ def line_of(node: yaml.Node, loc: tuple[Any, ...]) -> int:
 # -- applying ----------------------------------------------------------------------------------
 
 
-def apply_config(engine: Engine, config: OfficeConfig) -> dict[str, int]:
-    """Write `config` into the database in one transaction; returns counts of what it holds."""
+def apply_config(
+    engine: Engine, config: OfficeConfig, *, hash_password: PasswordHashing = hash_password
+) -> dict[str, int]:
+    """Write `config` into the database in one transaction; returns counts of what it holds.
+
+    `hash_password` makes the operators' password hashes (the default is the real one).
+    """
     now = datetime.now(UTC)
     with engine.begin() as conn:
         store = Configuration(conn)
@@ -369,7 +374,7 @@ def apply_config(engine: Engine, config: OfficeConfig) -> dict[str, int]:
         accounts = Accounts(conn)
         repository = Repository(conn)
         for operator in config.operators:
-            upsert_operator(accounts, config.id, operator)
+            upsert_operator(accounts, config.id, operator, hash_password)
         for device in config.devices:
             _upsert_device(accounts, config.id, device)
         gone, signed_out = _deactivate_operators(accounts, repository, config)
@@ -452,7 +457,12 @@ def _deactivate_devices(accounts: Accounts, config: OfficeConfig) -> list[str]:
     return gone
 
 
-def upsert_operator(accounts: Accounts, office: str, operator: OperatorConfig) -> None:
+def upsert_operator(
+    accounts: Accounts,
+    office: str,
+    operator: OperatorConfig,
+    hash_password: PasswordHashing = hash_password,
+) -> None:
     """Create or update an operator and their service levels (inside the caller's transaction)."""
     row = accounts.operator(operator.login)
     if row is not None and row.office != office:
