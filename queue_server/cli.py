@@ -234,15 +234,13 @@ async def serve(container: Any, sock: socket.socket, port_file: Path | None = No
 
     import uvicorn
 
-    from queue_server.api.app import create_app
-    from queue_server.api.fast_issue import fast_issue
+    from queue_server.api.app import create_app, served_app
     from queue_server.api.status_live import end_streams_on_exit
-    from queue_server.api.ws import direct_socket
 
     settings = container.settings
     app = create_app(container)
     config = uvicorn.Config(
-        direct_socket(container, fast_issue(container, app)),
+        served_app(container, app),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,

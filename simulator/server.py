@@ -28,10 +28,13 @@ STARTUP_TIMEOUT = 120.0  # a loaded machine can take long to import and migrate
 SIM_KIOSK = "sim-kiosk"
 # A reserved name (RFC 2606): QR codes of a simulation never point at a real host.
 PUBLIC_URL = "http://okno.test"
-#: The simulated operators' passwords are made up for one run, on a database thrown away after
-#: it: they are hashed with argon2 at its least cost (the server verifies any argon2 hash by the
-#: cost it names), so the day's logins take about a millisecond each instead of ~110 ms.
-THROWAWAY_HASHING = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+
+def throwaway_hash(password: str) -> str:
+    """The simulated operators' passwords are made up for one run, on a database thrown away
+    after it: hashed with argon2 at its least cost (the server verifies an argon2 hash at the
+    cost it names), the day's logins take about a millisecond each instead of ~110 ms."""
+    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(password)
 
 
 def simulated_office(scenario: Scenario) -> tuple[OfficeConfig, dict[str, str], str]:
@@ -87,7 +90,7 @@ class SimulationServer:
         engine = make_engine(sqlite_url(self.db))
         try:
             migrate(engine)
-            apply_config(engine, office, hash_password=PasswordHasher(**THROWAWAY_HASHING).hash)
+            apply_config(engine, office, hash_password=throwaway_hash)
             _, self.booking_token = add_api_client(engine, office.id, "okno simulate")
         finally:
             engine.dispose()

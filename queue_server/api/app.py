@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from queue_server import __version__
 from queue_server.api import (
@@ -25,6 +26,7 @@ from queue_server.api.app_events import catch_up, fill_gaps_forever
 from queue_server.api.batches import summarize_forever
 from queue_server.api.bodylimit import BodyLimit
 from queue_server.api.booking_pages import install as install_booking_pages
+from queue_server.api.lean import lean_routes
 from queue_server.api.ratelimit import LoginLockout, RateLimit
 from queue_server.api.status_live import install_status_feed, status_router
 from queue_server.bootstrap import Container
@@ -96,3 +98,10 @@ def create_app(container: Container) -> FastAPI:
     install_booking_pages(app, container, settings.form_secret)
     simclock.install(app, container)
     return app
+
+
+def served_app(container: Container, app: FastAPI) -> ASGIApp:
+    """What the server serves: `app` (from `create_app`) behind WebSockets and the lean routes,
+    served before FastAPI, and on a simulation server the time a request carries, before all."""
+    served = ws.direct_socket(container, lean_routes(container, app))
+    return simclock.with_request_clock(container, served)

@@ -60,7 +60,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def booking_queries(request: Request, container: ContainerDep) -> BookingQueries:
+async def booking_queries(request: Request, container: ContainerDep) -> BookingQueries:
     """The app's BookingQueries (made on first use, on the container's engine and clock)."""
     state = request.app.state
     queries: BookingQueries | None = getattr(state, "booking_queries", None)

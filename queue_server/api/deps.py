@@ -11,7 +11,8 @@ from queue_server.bootstrap import Container
 from queue_server.service.auth import Forbidden, Principal
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
+    # async: FastAPI runs a plain `def` dependency on a worker thread, a hop per request.
     container: Container = request.app.state.container
     return container
 

@@ -194,7 +194,8 @@ async def public_ticket(token: str, container: ContainerDep) -> m.PublicTicket:
 desk = APIRouter(prefix="/api/v1/desk", tags=["desk"], responses=_PROBLEMS)
 
 
-def _desk(principal: Principal) -> dict[str, str]:
+def desk_of(principal: Principal) -> dict[str, str]:
+    """The office, operator and workplace of a signed-in operator's desk command."""
     assert principal.workplace is not None
     return {"office": principal.office, "operator": principal.id, "workplace": principal.workplace}
 
@@ -214,7 +215,9 @@ async def logout(
     """
     revoke = True
     try:
-        return await run_command(request, container, c.SignOut(**_desk(principal)), principal, None)
+        return await run_command(
+            request, container, c.SignOut(**desk_of(principal)), principal, None
+        )
     except TicketInProgress:
         revoke = False
         raise
@@ -245,20 +248,22 @@ def _desk_route(path: str, command: Callable[..., c.Command], summary: str) -> N
         idempotency_key: IdempotencyKeyDep = None,
     ) -> JSONResponse:
         return await run_command(
-            request, container, command(**_desk(principal)), principal, idempotency_key
+            request, container, command(**desk_of(principal)), principal, idempotency_key
         )
 
     name = path.strip("/").replace("-", "_")
     desk.post(path, response_model=m.DeskState, name=name, description=summary)(endpoint)
 
 
-for _path, _command, _summary in (
+#: The desk commands that take no body: path under /api/v1/desk, command, description.
+DESK_COMMANDS: tuple[tuple[str, Callable[..., c.Command], str], ...] = (
     ("/call-next", c.CallNext, "Call the next visitor by the office's order (404 `queue_empty`)."),
     ("/recall", c.Recall, "Call the current visitor again (display and voice repeat the call)."),
     ("/start", c.StartService, "The visitor came: the service starts."),
     ("/no-show", c.NoShow, "The called visitor did not come."),
     ("/resume", c.Resume, "Back from a break."),
-):
+)
+for _path, _command, _summary in DESK_COMMANDS:
     _desk_route(_path, _command, _summary)
 
 
@@ -271,7 +276,7 @@ async def call_ticket(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> JSONResponse:
     """Call a given waiting ticket."""
-    command = c.CallTicket(**_desk(principal), ticket=body.ticket)
+    command = c.CallTicket(**desk_of(principal), ticket=body.ticket)
     return await run_command(
         request, container, command, principal, idempotency_key, body.model_dump()
     )
@@ -286,10 +291,14 @@ async def finish(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> JSONResponse:
     """The service ends, resolved or needing a follow-up; the rating terminal asks for a score."""
-    command = c.Finish(**_desk(principal), outcome=body.outcome.value)
+    command = finish_command(body, principal)
     return await run_command(
         request, container, command, principal, idempotency_key, body.model_dump()
     )
+
+
+def finish_command(body: m.FinishRequest, principal: Principal) -> c.Finish:
+    return c.Finish(**desk_of(principal), outcome=body.outcome.value)
 
 
 @desk.post("/return", response_model=m.DeskState)
@@ -301,7 +310,7 @@ async def return_to_queue(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> JSONResponse:
     """Put the called visitor back in the queue, callable again after `minutes`."""
-    command = c.ReturnToQueue(**_desk(principal), minutes=body.minutes)
+    command = c.ReturnToQueue(**desk_of(principal), minutes=body.minutes)
     return await run_command(
         request, container, command, principal, idempotency_key, body.model_dump()
     )
@@ -317,7 +326,7 @@ async def transfer(
 ) -> JSONResponse:
     """Send the visitor to another service (optionally a given colleague or workplace)."""
     command = c.Transfer(
-        **_desk(principal),
+        **desk_of(principal),
         service=body.service,
         to_operator=body.operator,
         to_workplace=body.workplace,
@@ -337,7 +346,7 @@ async def pause(
     idempotency_key: IdempotencyKeyDep = None,
 ) -> JSONResponse:
     """Take a break: no calls until resume."""
-    command = c.Pause(**_desk(principal), reason=body.reason)
+    command = c.Pause(**desk_of(principal), reason=body.reason)
     return await run_command(
         request, container, command, principal, idempotency_key, body.model_dump()
     )

@@ -77,16 +77,18 @@ async def set_clock(
 
 
 def install(app: FastAPI, container: Container) -> None:
-    """On a simulation server only: the clock routes and the time taken with any request."""
-    if container.sim_clock is None:
-        return
-    app.include_router(router)
-    if container.settings.simulation_token:
-        app.add_middleware(
-            ClockWithRequest,
-            clock=container.sim_clock,
-            token=container.settings.simulation_token,
-        )
+    """On a simulation server only: the clock routes."""
+    if container.sim_clock is not None:
+        app.include_router(router)
+
+
+def with_request_clock(container: Container, app: ASGIApp) -> ASGIApp:
+    """On a simulation server, `app` behind the time taken with any request: outermost, so that
+    the routes served before FastAPI (`api.lean`) move the clock too."""
+    clock, token = container.sim_clock, container.settings.simulation_token
+    if clock is None or not token:
+        return app
+    return ClockWithRequest(app, clock=clock, token=token)
 
 
 NOW_HEADER = b"x-okno-sim-now"

@@ -20,10 +20,8 @@ import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from queue_server.api.app import create_app
+from queue_server.api.app import create_app, served_app
 from queue_server.api.events import encode_row
-from queue_server.api.fast_issue import fast_issue
-from queue_server.api.ws import direct_socket
 from queue_server.bootstrap import Container
 from queue_server.service.hub import EventHub
 from queue_server.settings import ServerSettings
@@ -111,7 +109,7 @@ async def live_app(tmp_path: Path, queue_changed_every: float = 0.0) -> AsyncIte
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        direct_socket(container, fast_issue(container, create_app(container))),
+        served_app(container, create_app(container)),
         ws="websockets-sansio",
         ws_per_message_deflate=False,
         log_level="warning",

@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 from pydantic import ValidationError
 
-from queue_server.api.app import create_app
+from queue_server.api.app import create_app, served_app
 from queue_server.bootstrap import Container, build
 from queue_server.service.config import apply_config, parse_config
 from queue_server.service.simclock import ClockRefused, SimulatedClock
@@ -113,7 +113,9 @@ async def sim_api(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Cont
     )
     container = build(settings)
     apply_config(container.engine, parse_config(OFFICE_YAML, "test-office.yaml"))
-    transport = httpx.ASGITransport(app=create_app(container))
+    # As `okno server` serves it: the lean routes before the app (the clock must move for them
+    # too).
+    transport = httpx.ASGITransport(app=served_app(container, create_app(container)))
     async with httpx.AsyncClient(transport=transport, base_url="http://okno") as client:
         yield client, container
     container.engine.dispose()
