@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_NAMES = {
@@ -120,11 +120,13 @@ class PlannedBreaks:
         self, at: datetime
     ) -> tuple[datetime, datetime, dict[str, list[tuple[datetime, datetime]]]]:
         local = at.astimezone(self._tz).date()
-        start = datetime.combine(local, time(), self._tz)
-        end = datetime.combine(local + timedelta(days=1), time(), self._tz)
+        # Kept in UTC, as the clock gives `at`: aware datetimes of one tzinfo compare without
+        # asking the zone for its offset (which was most of the cost of `end_of`).
+        start = datetime.combine(local, time(), self._tz).astimezone(UTC)
+        end = datetime.combine(local + timedelta(days=1), time(), self._tz).astimezone(UTC)
 
         def instant(moment: time) -> datetime:
-            return datetime.combine(local, moment, self._tz)
+            return datetime.combine(local, moment, self._tz).astimezone(UTC)
 
         spans = {
             login: [(instant(b0), instant(b1)) for b0, b1 in week.get(local.weekday(), ())]
