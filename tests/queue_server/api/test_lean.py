@@ -128,12 +128,12 @@ async def _session(client: httpx.AsyncClient) -> list[Any]:
     return seen
 
 
-async def test_the_fast_issue_answers_what_the_route_answers(
+async def test_the_lean_issue_answers_what_the_route_answers(
     plain: tuple[httpx.AsyncClient, Counting], fast: tuple[httpx.AsyncClient, Counting]
 ) -> None:
     """Eighteen kinds of request (issued, refused by the domain, by the model, by the limits,
     by authentication, replayed, conflicting, another office's): the same status, media type,
-    headers and body with and without the fast path; the plain ones never reach FastAPI."""
+    headers and body with and without the lean route; the plain ones never reach FastAPI."""
     (plain_client, plain_app), (fast_client, fast_app) = plain, fast
     expected = await _session(plain_client)
     got = await _session(fast_client)
