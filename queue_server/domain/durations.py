@@ -206,6 +206,141 @@ class _ServiceFigures:
     served_sample: list[float] = field(default_factory=list)
 
 
+def _learns_from(step: StepRecord, rules: Mapping[str, ServiceRule]) -> bool:
+    """Does the model learn from `step`: a call of a known service that reached a desk?"""
+    return (
+        step.service in rules
+        and step.called_at is not None
+        and step.outcome in _CALL_OUTCOMES
+        and step.finished_at >= step.called_at
+    )
+
+
+@dataclass(frozen=True)
+class _ServiceHistory:
+    """One service's recent steps and what the model learns of them alone.
+
+    The factors need every service, but only through sums: per operator (its speed) and per
+    (operator, hour) (the hour factor divides each ratio by its operator's factor, known only
+    once all services are summed). A step without an operator is summed under None.
+    """
+
+    records: list[StepRecord]  # the last HISTORY_STEPS, by finished_at
+    figures: _ServiceFigures
+    operator_sums: dict[str, float]
+    operator_counts: dict[str, int]
+    hour_sums: dict[tuple[str | None, int], float]
+    hour_counts: dict[int, int]
+
+    @classmethod
+    def of(cls, records: Iterable[StepRecord], configured: float) -> _ServiceHistory:
+        """The history of a service from its steps the model learns from (in any order)."""
+        kept = sorted(records, key=lambda s: s.finished_at)[-HISTORY_STEPS:]
+        calls = [_minutes(s.called_at, s.finished_at) for s in kept if s.called_at]
+        served = [
+            _minutes(s.started_at, s.finished_at)
+            for s in kept
+            if s.started_at is not None and s.outcome in _SERVED_OUTCOMES
+        ]
+        call = _robust(calls, configured)
+        operator_sums: dict[str, float] = {}
+        operator_counts: dict[str, int] = {}
+        hour_sums: dict[tuple[str | None, int], float] = {}
+        hour_counts: dict[int, int] = {}
+        if call > 0:
+            for s, m in zip(kept, calls, strict=True):
+                assert s.called_at is not None
+                ratio = _clip_ratio(m / call)
+                op, hour = s.operator, s.called_at.hour
+                if op is not None:
+                    operator_sums[op] = operator_sums.get(op, 0.0) + ratio
+                    operator_counts[op] = operator_counts.get(op, 0) + 1
+                hour_sums[op, hour] = hour_sums.get((op, hour), 0.0) + ratio
+                hour_counts[hour] = hour_counts.get(hour, 0) + 1
+        figures = _ServiceFigures(call, _robust(served, configured), calls, served)
+        return cls(kept, figures, operator_sums, operator_counts, hour_sums, hour_counts)
+
+
+class StepHistory:
+    """An office's recent steps per service, for a model learned again after each finish.
+
+    `add` works out again only the finished step's service (O(HISTORY_STEPS)); `model`
+    combines the services' sums (O(operators x hours seen)): together they give what `learn`
+    over all the steps gives, without going over all the steps.
+    """
+
+    def __init__(self, steps: Iterable[StepRecord], rules: Mapping[str, ServiceRule]) -> None:
+        self._rules = rules
+        per_service: dict[str, list[StepRecord]] = {sid: [] for sid in rules}
+        for step in steps:
+            if _learns_from(step, rules):
+                per_service[step.service].append(step)
+        self._services = {
+            sid: _ServiceHistory.of(records, rules[sid].expected_minutes)
+            for sid, records in per_service.items()
+        }
+
+    def add(self, step: StepRecord) -> None:
+        """Learn from one more finished step (it may be older than some already known)."""
+        if _learns_from(step, self._rules):
+            sid = step.service
+            # Last, as in `learn` over the steps in their order: of steps finished at the same
+            # moment, the one known longest is dropped first.
+            records = [*self._services[sid].records, step]
+            self._services[sid] = _ServiceHistory.of(records, self._rules[sid].expected_minutes)
+
+    def model(self, pauses: Iterable[PauseRecord] = ()) -> LearnedDurations:
+        """The model of these steps and of `pauses` (a new one each time: a model's memo
+        holds figures of the steps it was built from)."""
+        operator_sums: dict[str, float] = {}
+        operator_counts: dict[str, int] = {}
+        for part in self._services.values():
+            for op, total in part.operator_sums.items():
+                operator_sums[op] = operator_sums.get(op, 0.0) + total
+                operator_counts[op] = operator_counts.get(op, 0) + part.operator_counts[op]
+        operator_factor = {
+            op: shrink(total, operator_counts[op], 1.0, OPERATOR_PRIOR_STEPS)
+            for op, total in operator_sums.items()
+        }
+        # The hour factor is what is left of a step's ratio once its operator's speed is known.
+        hour_factor: dict[tuple[str, int], float] = {}
+        for sid, part in self._services.items():
+            hour_sums: dict[int, float] = {}
+            for (operator, hour), total in part.hour_sums.items():
+                share = total / operator_factor[operator] if operator is not None else total
+                hour_sums[hour] = hour_sums.get(hour, 0.0) + share
+            for hour, total in hour_sums.items():
+                hour_factor[sid, hour] = shrink(
+                    total, part.hour_counts[hour], 1.0, HOUR_PRIOR_STEPS
+                )
+        pause_minutes, paused_since = _pause_figures(list(pauses))
+        figures = {sid: part.figures for sid, part in self._services.items()}
+        return LearnedDurations(
+            figures, operator_factor, hour_factor, pause_minutes, paused_since, self._rules
+        )
+
+
+def _pause_figures(pauses: Sequence[PauseRecord]) -> tuple[float, dict[str, datetime]]:
+    """The typical minutes of a pause, and since when each operator still paused has been."""
+    ended = [
+        _minutes(p.started_at, p.ended_at)
+        for p in pauses
+        if p.ended_at is not None and p.ended_at >= p.started_at
+    ]
+    pause_minutes = (
+        shrink(sum(ended), len(ended), DEFAULT_PAUSE_MINUTES, 2.0)
+        if ended
+        else DEFAULT_PAUSE_MINUTES
+    )
+    paused_since: dict[str, datetime] = {}
+    for p in pauses:
+        if p.ended_at is None:
+            previous = paused_since.get(p.operator)
+            if previous is None or p.started_at > previous:
+                paused_since[p.operator] = p.started_at
+    return pause_minutes, paused_since
+
+
 class LearnedDurations:
     """Durations learned from recent steps (see the module docstring); build with `learn`."""
 
@@ -245,77 +380,10 @@ class LearnedDurations:
         """The model of an office from its recent finished steps and pauses.
 
         Steps of services not in `rules`, without a call time, or of a cancelled outcome are
-        ignored; a service without steps falls back to its configured figure.
+        ignored; a service without steps falls back to its configured figure. A caller that
+        learns again after each finish keeps a `StepHistory` instead.
         """
-        per_service: dict[str, list[StepRecord]] = {}
-        for step in steps:
-            if (
-                step.service in rules
-                and step.called_at is not None
-                and step.outcome in _CALL_OUTCOMES
-                and step.finished_at >= step.called_at
-            ):
-                per_service.setdefault(step.service, []).append(step)
-        figures: dict[str, _ServiceFigures] = {}
-        # Each kept step's call time over its service's figure, clipped, worked out once (the
-        # model is learned again after every finish), in the order of its service's records.
-        ratios: dict[str, list[float]] = {}
-        for sid, rule in rules.items():
-            records = sorted(per_service.get(sid, []), key=lambda s: s.finished_at)[-HISTORY_STEPS:]
-            calls = [_minutes(s.called_at, s.finished_at) for s in records if s.called_at]
-            served = [
-                _minutes(s.started_at, s.finished_at)
-                for s in records
-                if s.started_at is not None and s.outcome in _SERVED_OUTCOMES
-            ]
-            configured = rule.expected_minutes
-            call = _robust(calls, configured)
-            serve = _robust(served, configured)
-            figures[sid] = _ServiceFigures(call, serve, calls, served)
-            per_service[sid] = records
-            if call > 0:
-                ratios[sid] = [_clip_ratio(m / call) for m in calls]
-        op_sum: dict[str, float] = {}
-        op_n: dict[str, int] = {}
-        hour_sum: dict[tuple[str, int], float] = {}
-        hour_n: dict[tuple[str, int], int] = {}
-        for sid, records in per_service.items():  # the order of the sums as before
-            for s, ratio in zip(records, ratios.get(sid, ()), strict=False):
-                if s.operator is not None:
-                    op_sum[s.operator] = op_sum.get(s.operator, 0.0) + ratio
-                    op_n[s.operator] = op_n.get(s.operator, 0) + 1
-        operator_factor = {
-            op: shrink(op_sum[op], op_n[op], 1.0, OPERATOR_PRIOR_STEPS) for op in op_sum
-        }
-        # The hour factor is what is left of a step's ratio once its operator's speed is known.
-        for sid, records in per_service.items():
-            for s, ratio in zip(records, ratios.get(sid, ()), strict=False):
-                assert s.called_at is not None
-                if s.operator is not None:
-                    ratio /= operator_factor.get(s.operator, 1.0)
-                key = (sid, s.called_at.hour)
-                hour_sum[key] = hour_sum.get(key, 0.0) + ratio
-                hour_n[key] = hour_n.get(key, 0) + 1
-        hour_factor = {
-            key: shrink(hour_sum[key], hour_n[key], 1.0, HOUR_PRIOR_STEPS) for key in hour_sum
-        }
-        ended = [
-            _minutes(p.started_at, p.ended_at)
-            for p in pauses
-            if p.ended_at is not None and p.ended_at >= p.started_at
-        ]
-        pause_minutes = (
-            shrink(sum(ended), len(ended), DEFAULT_PAUSE_MINUTES, 2.0)
-            if ended
-            else DEFAULT_PAUSE_MINUTES
-        )
-        paused_since: dict[str, datetime] = {}
-        for p in pauses:
-            if p.ended_at is None:
-                previous = paused_since.get(p.operator)
-                if previous is None or p.started_at > previous:
-                    paused_since[p.operator] = p.started_at
-        return cls(figures, operator_factor, hour_factor, pause_minutes, paused_since, rules)
+        return StepHistory(steps, rules).model(pauses)
 
     def forecasting(
         self,

@@ -22,11 +22,10 @@ from sqlalchemy import Connection, select
 from queue_server.domain.durations import (
     BOOKED_LATE,
     FORECAST_HORIZON,
-    HISTORY_STEPS,
     ArrivalRecord,
     LearnedDurations,
     PauseRecord,
-    StepRecord,
+    StepHistory,
 )
 from queue_server.domain.hours import PlannedBreaks
 from queue_server.domain.incremental import EstimateKeeper
@@ -67,7 +66,9 @@ class OfficeCache:
     at_desk: dict[int, Ticket] = field(default_factory=dict)
     durations: dict[str, list[float]] | None = None
     # The duration model's inputs and the model built from them (None: load or build again).
-    steps: list[StepRecord] | None = None
+    # The step history learns each finished step as it comes, for the services' rules it was
+    # loaded with (a configuration change reloads the whole cache).
+    history: StepHistory | None = None
     pauses: list[PauseRecord] | None = None
     duration_model: LearnedDurations | None = None
     breaks: PlannedBreaks | None = None  # the operators' planned breaks, read with them
@@ -210,11 +211,12 @@ class CachedRepository(Repository):
             return super().duration_model(office, rules, forecast, now)
         cache = self._ready()
         if cache.duration_model is None:
-            if cache.steps is None:
-                cache.steps = super().step_history(office, [s.id for s in cache.services])
+            if cache.history is None:
+                steps = super().step_history(office, [s.id for s in cache.services])
+                cache.history = StepHistory(steps, rules)
             if cache.pauses is None:
                 cache.pauses = super().pause_history(office)
-            model = LearnedDurations.learn(cache.steps, rules, cache.pauses)
+            model = cache.history.model(cache.pauses)
             cache.duration_model = model.with_breaks(cache.breaks) if cache.breaks else model
             cache.forecasting_model = None
         if not forecast:
@@ -291,19 +293,17 @@ class CachedRepository(Repository):
             self._learn_step(ticket)
 
     def _learn_step(self, ticket: int) -> None:
-        """Add the ticket's step just finished to the cached history, instead of reloading it."""
+        """Add the ticket's step just finished to the cached history, instead of reloading it
+        (the history keeps only the recent steps of each service)."""
         cache = self.cache
         cache.duration_model = None
-        if cache.steps is None:
-            return
-        if len(cache.steps) > 2 * HISTORY_STEPS * max(1, len(cache.services)):
-            cache.steps = None  # reloaded (and trimmed) on next use
+        if cache.history is None:
             return
         row = self.conn.execute(
             select(t.steps).where(t.steps.c.ticket == ticket).order_by(t.steps.c.id.desc()).limit(1)
         ).first()
         if row is not None and row.called_at is not None and row.finished_at is not None:
-            cache.steps.append(step_record(row))
+            cache.history.add(step_record(row))
 
     def append_events(
         self, office: str, items: Sequence[tuple[str, Mapping[str, Any]]], at: datetime

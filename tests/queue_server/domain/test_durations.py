@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import random
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from queue_server.domain.durations import (
     FORECAST_MAX_TICKETS,
+    HISTORY_STEPS,
     SERVICE_PRIOR_STEPS,
     ArrivalRecord,
     FixedDurations,
     LearnedDurations,
     PauseRecord,
+    StepHistory,
     StepRecord,
     residual,
     shrink,
@@ -96,6 +101,15 @@ def test_an_operator_seen_once_stays_near_the_service_figure():
     steps = [_step(10.0, operator="op1") for _ in range(40)] + [_step(30.0, operator="op3")]
     model = LearnedDurations.learn(steps, RULES)
     assert 10.0 < _call_minutes(model, operator="op3") < 13.0
+
+
+def test_an_operators_speed_is_not_counted_again_as_the_hour_they_work_at():
+    """op1 takes 15 minutes at 9 o'clock only, op2 5 minutes at 10 only: op1 at 9 is expected
+    at about 15 minutes, not 15 times op1's factor (the hour factor is what op1 leaves)."""
+    steps = [_step(15.0, operator="op1", end=NOW + minutes(20)) for _ in range(40)]
+    steps += [_step(5.0, operator="op2", end=NOW + minutes(80)) for _ in range(40)]
+    model = LearnedDurations.learn(steps, RULES)
+    assert 13.0 < _call_minutes(model, operator="op1") < 16.0
 
 
 def test_operator_speed_carries_over_to_another_service():
@@ -319,3 +333,121 @@ def test_planned_breaks_by_days_and_time_zone():
     assert FixedDurations({}, RULES).break_end("op1", monday) is None
     with pytest.raises(ValueError, match="ends before it starts"):
         parse_breaks("13:00-12:00")
+
+
+# -- the step history learned one finished step at a time ---------------------------------------
+
+HISTORY_RULES = {
+    "s1": make_rule("s1", expected_minutes=10),
+    "s2": make_rule("s2", expected_minutes=20),
+    "s3": make_rule("s3", expected_minutes=4),
+}
+STEP_SERVICES = ("s1", "s2", "s3", "gone")  # "gone": no longer in the rules
+STEP_OPERATORS = ("op1", "op2", "op3", None)
+STEP_OUTCOMES = ("resolved", "follow_up", "transferred", "no_show", "returned", "cancelled")
+DAY = datetime(2025, 3, 10, 7, 0, tzinfo=UTC)
+
+
+def _random_step(rnd: random.Random, service: str, *, odd: bool = True) -> StepRecord:
+    """A step finished on a whole minute of the day (ties happen); when `odd`, it may also be
+    one never learned from: cancelled, without a call time or finished before its call."""
+    finished = DAY + minutes(rnd.randrange(12 * 60))
+    called = finished - minutes(rnd.choice((rnd.uniform(0.0, 40.0), 0.0, -3.0 if odd else 1.0)))
+    started = called + minutes(rnd.uniform(0.0, 3.0)) if rnd.random() < 0.8 else None
+    return StepRecord(
+        service,
+        rnd.choice(STEP_OPERATORS),
+        called if not odd or rnd.random() < 0.9 else None,
+        started,
+        finished,
+        rnd.choice(STEP_OUTCOMES if odd else STEP_OUTCOMES[:-1]),
+    )
+
+
+def _step_day(seed: int, count: int, crowded: bool) -> tuple[list[StepRecord], list[PauseRecord]]:
+    """`count` steps of any kind in random order, plus, on a `crowded` day, more steps of s1 than
+    the model keeps; and a few pauses."""
+    rnd = random.Random(seed)
+    steps = [_random_step(rnd, rnd.choice(STEP_SERVICES)) for _ in range(count)]
+    if crowded:
+        steps += [_random_step(rnd, "s1", odd=False) for _ in range(HISTORY_STEPS + 40)]
+        rnd.shuffle(steps)
+    pauses = [
+        PauseRecord(
+            rnd.choice(STEP_OPERATORS[:3]),
+            DAY + minutes(start),
+            DAY + minutes(start + rnd.uniform(-1.0, 50.0)) if rnd.random() < 0.7 else None,
+        )
+        for start in (rnd.uniform(0.0, 600.0) for _ in range(rnd.randrange(5)))
+    ]
+    return steps, pauses
+
+
+def _same_time(found: timedelta, expected: timedelta) -> bool:
+    """Equal up to the microsecond a timedelta rounds its minutes to."""
+    return abs(found - expected) <= timedelta(microseconds=1)
+
+
+def _assert_same_model(found: LearnedDurations, expected: LearnedDurations) -> None:
+    """What the replay asks of `found` is answered as `expected` answers it."""
+    operators = ("op1", "op2", "op3", "nobody")
+    for service in STEP_SERVICES:
+        assert found.call_minutes(service) == pytest.approx(
+            expected.call_minutes(service), rel=1e-9
+        )
+        for operator in operators:
+            for hour in range(24):
+                assert found.factor(service, operator, hour) == pytest.approx(
+                    expected.factor(service, operator, hour), rel=1e-9
+                )
+            at = DAY + minutes(150)
+            assert _same_time(
+                found.occupation(service, operator, at), expected.occupation(service, operator, at)
+            )
+        for status, elapsed in ((TicketStatus.CALLED, 2.0), (TicketStatus.SERVING, 25.0)):
+            op = make_operator("op2", current_service=service, busy_since=DAY + minutes(60))
+            op.current_status = status
+            now = DAY + minutes(60 + elapsed)
+            assert _same_time(found.remaining(op, now), expected.remaining(op, now))
+    for operator in operators:
+        op = make_operator(operator, state=OperatorState.PAUSED)
+        now = DAY + minutes(700)
+        free_at, expected_at = found.free_at(op, now), expected.free_at(op, now)
+        assert free_at is not None and expected_at is not None
+        assert _same_time(free_at - now, expected_at - now)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.integers(0, 2**32),  # the day's steps are drawn from a seed: a short falsifying example
+    st.integers(0, 60),
+    st.booleans(),
+    st.floats(0.0, 1.0),
+)
+def test_history_fed_one_step_at_a_time_learns_what_learn_learns_from_all(
+    seed: int, count: int, crowded: bool, loaded: float
+):
+    """Loading some steps and adding the rest one by one (out of order, past the steps kept per
+    service) gives the model learned from all of them at once."""
+    steps, pauses = _step_day(seed, count, crowded)
+    split = round(loaded * len(steps))
+    history = StepHistory(steps[:split], HISTORY_RULES)
+    model = history.model(pauses)
+    for step in steps[split:]:
+        history.add(step)
+        model = history.model(pauses)  # as the office cache does after each finish
+    _assert_same_model(model, LearnedDurations.learn(steps, HISTORY_RULES, pauses))
+
+
+def test_a_model_built_before_a_step_is_added_keeps_its_figures():
+    """The cache may still hold the previous model: adding a step builds new figures instead of
+    changing those a model was built with, and the new model does not answer from the old
+    one's memo."""
+    history = StepHistory([_step(10.0) for _ in range(5)], RULES)
+    before = history.model()
+    occupied = _call_minutes(before)  # memoized by `before`
+    figure = before.call_minutes("s1")
+    history.add(_step(60.0))
+    after = history.model()
+    assert before.call_minutes("s1") == figure
+    assert _call_minutes(after) > occupied
