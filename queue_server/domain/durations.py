@@ -29,7 +29,7 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from queue_server.domain.hours import PlannedBreaks
 from queue_server.domain.model import (
@@ -98,6 +98,31 @@ class ArrivalRecord:
     at: datetime
 
 
+class Arrival(NamedTuple):
+    """A visitor the forecast expects (a negative `id`): a walk-in of `service` arriving at
+    `due_at`, or a booked one (`slot_at`) called from `due_at` on. A tuple, not a `Ticket`: the
+    forecast makes hundreds at every estimate and the replay reaches only the first few."""
+
+    id: int
+    service: str
+    due_at: datetime
+    slot_at: datetime | None = None
+
+    def ticket(self) -> Ticket:
+        """The waiting ticket it will be, not callable before `due_at`."""
+        return Ticket(
+            id=self.id,
+            number="",
+            service=self.service,
+            ticket_class=TicketClass.WALK_IN if self.slot_at is None else TicketClass.APPOINTMENT,
+            status=TicketStatus.WAITING,
+            issued_at=self.due_at,
+            due_at=self.due_at,
+            not_before=self.due_at,
+            slot_at=self.slot_at,
+        )
+
+
 class Durations(Protocol):
     """What the replay needs to know of durations."""
 
@@ -109,8 +134,8 @@ class Durations(Protocol):
         """How long a call of `service` made by `operator` at `at` holds the operator."""
         ...
 
-    def expected_arrivals(self, now: datetime) -> list[Ticket]:
-        """Walk-ins expected to join after `now` (negative ids, not callable before their
+    def forecast(self, now: datetime) -> Sequence[Arrival]:
+        """Visitors expected to join after `now` (negative ids, not callable before their
         arrival): a newcomer to a desk's primary service is called before a ticket waiting for
         that desk's second one, so the replay must know it is coming."""
         ...
@@ -156,8 +181,8 @@ class FixedDurations:
     def occupation(self, service: str, operator: str, at: datetime) -> timedelta:
         return self.minutes(service)
 
-    def expected_arrivals(self, now: datetime) -> list[Ticket]:
-        return []
+    def forecast(self, now: datetime) -> Sequence[Arrival]:
+        return ()
 
     def break_end(self, operator: str, at: datetime) -> datetime | None:
         return None  # the reference estimator knows no planned breaks
@@ -368,7 +393,7 @@ class LearnedDurations:
         self._rules = rules
         self._memo: dict[tuple[str, str, int], timedelta] = {}
         # The last forecast made (a command asks it more than once at one moment).
-        self._forecast: tuple[tuple[datetime, int], list[Ticket]] | None = None
+        self._forecast: tuple[tuple[datetime, int], tuple[Arrival, ...]] | None = None
 
     @classmethod
     def learn(
@@ -485,60 +510,43 @@ class LearnedDurations:
         minutes = window / timedelta(minutes=1)
         return {service: n / minutes for service, n in counts.items()}
 
-    def expected_arrivals(self, now: datetime) -> list[Ticket]:
+    def forecast(self, now: datetime) -> Sequence[Arrival]:
         key = (now, len(self._arrivals or ()))
         if self._forecast is not None and self._forecast[0] == key:
-            return list(self._forecast[1])
-        result = self._expected_arrivals(now)
+            return self._forecast[1]
+        result = self._expected(now)
         self._forecast = (key, result)
-        return list(result)
+        return result
 
-    def _expected_arrivals(self, now: datetime) -> list[Ticket]:
-        result: list[Ticket] = []
+    def expected_arrivals(self, now: datetime) -> list[Ticket]:
+        """The forecast as waiting tickets."""
+        return [arrival.ticket() for arrival in self.forecast(now)]
+
+    def _expected(self, now: datetime) -> tuple[Arrival, ...]:
+        result: list[Arrival] = []
+        horizon = now + FORECAST_HORIZON
         for service, rate in sorted(self.arrival_rates(now).items()):
             every = timedelta(minutes=1 / rate)
             at = now + every
-            while at <= now + FORECAST_HORIZON:
-                result.append(
-                    Ticket(
-                        id=-(len(result) + 1),
-                        number="",
-                        service=service,
-                        ticket_class=TicketClass.WALK_IN,
-                        status=TicketStatus.WAITING,
-                        issued_at=at,
-                        due_at=at,
-                        not_before=at,
-                    )
-                )
+            while at <= horizon:
+                result.append(Arrival(-(len(result) + 1), service, at))
                 at += every
         kept = 0.0
         for service, slot in self._booked:
             if slot < now - BOOKED_LATE or service not in self._rules:
                 continue
-            if slot > now + FORECAST_HORIZON:
+            if slot > horizon:
                 break
             kept += BOOKED_SHOW_SHARE
             if kept < 1.0:
                 continue
             kept -= 1.0
-            result.append(
-                Ticket(
-                    id=-(len(result) + 1),
-                    number="",
-                    service=service,
-                    ticket_class=TicketClass.APPOINTMENT,
-                    status=TicketStatus.WAITING,
-                    issued_at=max(now, slot - APPOINTMENT_EARLY),
-                    due_at=max(now, slot - APPOINTMENT_EARLY),
-                    not_before=max(now, slot - APPOINTMENT_EARLY),
-                    slot_at=slot,
-                )
-            )
+            called_from = max(now, slot - APPOINTMENT_EARLY)
+            result.append(Arrival(-(len(result) + 1), service, called_from, slot))
         if len(result) > FORECAST_MAX_TICKETS:  # a burst must not make the replay slow
-            result.sort(key=lambda t: t.due_at)
+            result.sort(key=lambda a: a.due_at)
             del result[FORECAST_MAX_TICKETS:]
-        return result
+        return tuple(result)
 
     def remaining(self, op: Operator, now: datetime) -> timedelta:
         """Expected time left of the ticket at `op`'s desk, given how long it has taken so far."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from queue_server.domain.durations import Durations, FixedDurations
+from queue_server.domain.durations import Arrival, Durations, FixedDurations
 from queue_server.domain.durations import expected_minutes as expected_minutes
 from queue_server.domain.model import (
     Operator,
@@ -58,22 +58,14 @@ class _ServiceLines:
     special: list[Ticket] = field(default_factory=list)
     # Walk-ins still to come (the duration model's forecast), by arrival = due time: like the
     # regular line, only its head can be taken, once it has arrived.
-    future: _Line = field(default_factory=_Line)
+    future: list[Arrival] = field(default_factory=list)
+    future_start: int = 0
 
 
 def _is_plain(ticket: Ticket) -> bool:
     return (
         ticket.ticket_class is not TicketClass.APPOINTMENT
         and ticket.not_before is None
-        and ticket.target_operator is None
-        and ticket.target_workplace is None
-    )
-
-
-def _is_plain_when_due(ticket: Ticket) -> bool:
-    """A forecast walk-in: plain once it has come (its not-before time is its arrival)."""
-    return (
-        ticket.ticket_class is not TicketClass.APPOINTMENT
         and ticket.target_operator is None
         and ticket.target_workplace is None
     )
@@ -86,7 +78,7 @@ class _Replay:
         self,
         tickets: Iterable[Ticket],
         rules: Mapping[str, ServiceRule],
-        future: Iterable[Ticket] = (),
+        future: Iterable[Arrival] = (),
     ) -> None:
         self.rules = rules
         self.lines: dict[str, _ServiceLines] = {}
@@ -98,12 +90,12 @@ class _Replay:
                 lines.priority.tickets.append(ticket)
             else:
                 lines.regular.tickets.append(ticket)
-        for ticket in sorted(future, key=lambda t: (t.due_at, t.id)):
-            lines = self._lines(ticket.service)
-            if _is_plain_when_due(ticket):
-                lines.future.tickets.append(ticket)
-            else:
-                lines.special.append(ticket)  # a forecast appointment: few, scanned in full
+        for arrival in sorted(future, key=lambda a: (a.due_at, a.id)):
+            lines = self._lines(arrival.service)
+            if arrival.slot_at is None:  # a walk-in: plain once it has come
+                lines.future.append(arrival)
+            else:  # a forecast appointment: few, scanned in full
+                lines.special.append(arrival.ticket())
 
     def _lines(self, service: str) -> _ServiceLines:
         lines = self.lines.get(service)
@@ -113,11 +105,12 @@ class _Replay:
             lines = self.lines[service] = _ServiceLines(max_wait)
         return lines
 
-    def take(self, op: Operator, now: datetime) -> Ticket | None:
-        """The ticket `op` takes at `now` (the same as `order.next_for`), removed from the lines."""
-        best: Ticket | None = None
+    def take(self, op: Operator, now: datetime) -> Ticket | Arrival | None:
+        """The ticket `op` takes at `now` (the same as `order.next_for`), removed from the lines;
+        a forecast walk-in is taken as its `Arrival`."""
+        best: Ticket | Arrival | None = None
         best_key: OrderKey | None = None
-        best_line: _Line | None = None  # None when the best is a special ticket
+        best_line: _Line | _ServiceLines | None = None  # None: a special ticket; lines: future
         for service, level in op.levels.items():
             lines = self.lines.get(service)
             if lines is None:
@@ -136,14 +129,13 @@ class _Replay:
                 key = (level, _URGENT if late else _REGULAR, head.due_at, head.id)
                 if best_key is None or key < best_key:
                     best, best_key, best_line = head, key, line
-            line = lines.future
-            if line.start < len(line.tickets):
-                head = line.tickets[line.start]
-                if head.due_at <= now:
-                    late = lines.max_wait is not None and now - head.due_at > lines.max_wait
-                    key = (level, _URGENT if late else _REGULAR, head.due_at, head.id)
+            if lines.future_start < len(lines.future):
+                coming = lines.future[lines.future_start]
+                if coming.due_at <= now:
+                    late = lines.max_wait is not None and now - coming.due_at > lines.max_wait
+                    key = (level, _URGENT if late else _REGULAR, coming.due_at, coming.id)
                     if best_key is None or key < best_key:
-                        best, best_key, best_line = head, key, line
+                        best, best_key, best_line = coming, key, lines
             for ticket in lines.special:
                 if not is_eligible(ticket, op, now):
                     continue
@@ -151,9 +143,12 @@ class _Replay:
                 if best_key is None or key < best_key:
                     best, best_key, best_line = ticket, key, None
         if best is not None:
-            if best_line is not None:
+            if isinstance(best_line, _ServiceLines):
+                best_line.future_start += 1
+            elif best_line is not None:
                 best_line.start += 1
             else:
+                assert isinstance(best, Ticket)
                 self.lines[best.service].special.remove(best)
         return best
 
@@ -168,10 +163,10 @@ class _Replay:
         ]
         for service in op.levels:
             lines = self.lines.get(service)
-            if lines is not None and lines.future.start < len(lines.future.tickets):
-                head = lines.future.tickets[lines.future.start]
-                if head.due_at > after:
-                    times.append(head.due_at)
+            if lines is not None and lines.future_start < len(lines.future):
+                coming = lines.future[lines.future_start]
+                if coming.due_at > after:
+                    times.append(coming.due_at)
         return min(times) if times else None
 
 
@@ -196,7 +191,7 @@ def estimate_all(
     )
     waiting = [t for t in tickets if t.status is TicketStatus.WAITING]
     # Walk-ins still to come (negative ids) take operators' time but get no position.
-    replay = _Replay(waiting, rules, durations.expected_arrivals(now))
+    replay = _Replay(waiting, rules, durations.forecast(now))
     result: dict[int, Position] = {}
     heap: list[tuple[datetime, str]] = []
     active: dict[str, Operator] = {}

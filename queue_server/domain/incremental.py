@@ -666,8 +666,7 @@ def _breaks_ahead(durations: Durations, now: datetime) -> bool:
 def _expects_arrivals(durations: Durations, now: datetime) -> bool:
     """Does the model add forecast arrivals to the replay at `now` (they move with the clock and
     are not plain tickets: the record cannot follow them)?"""
-    forecast = getattr(durations, "expected_arrivals", None)
-    return forecast is not None and bool(forecast(now))
+    return bool(durations.forecast(now))
 
 
 def _ceil_minutes(delta: timedelta) -> int:
