@@ -25,6 +25,7 @@ Pure: no I/O, no clock; everything comes in as arguments.
 
 from __future__ import annotations
 
+import bisect
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -241,6 +242,36 @@ def _learns_from(step: StepRecord, rules: Mapping[str, ServiceRule]) -> bool:
     )
 
 
+class _Kept(NamedTuple):
+    """What the model takes of one step it learns from, worked out once when the step comes."""
+
+    finished_at: datetime
+    call: float  # minutes the call held the desk
+    served: float | None  # minutes of service, for a served outcome that was started
+    operator: str | None
+    hour: int  # of the call
+
+    @classmethod
+    def of(cls, step: StepRecord) -> _Kept:
+        assert step.called_at is not None
+        served = (
+            _minutes(step.started_at, step.finished_at)
+            if step.started_at is not None and step.outcome in _SERVED_OUTCOMES
+            else None
+        )
+        return cls(
+            step.finished_at,
+            _minutes(step.called_at, step.finished_at),
+            served,
+            step.operator,
+            step.called_at.hour,
+        )
+
+
+def _finished(kept: _Kept) -> datetime:
+    return kept.finished_at
+
+
 @dataclass(frozen=True)
 class _ServiceHistory:
     """One service's recent steps and what the model learns of them alone.
@@ -250,7 +281,7 @@ class _ServiceHistory:
     once all services are summed). A step without an operator is summed under None.
     """
 
-    records: list[StepRecord]  # the last HISTORY_STEPS, by finished_at
+    records: list[_Kept]  # the last HISTORY_STEPS, by finished_at
     figures: _ServiceFigures
     operator_sums: dict[str, float]
     operator_counts: dict[str, int]
@@ -258,25 +289,21 @@ class _ServiceHistory:
     hour_counts: dict[int, int]
 
     @classmethod
-    def of(cls, records: Iterable[StepRecord], configured: float) -> _ServiceHistory:
-        """The history of a service from its steps the model learns from (in any order)."""
-        kept = sorted(records, key=lambda s: s.finished_at)[-HISTORY_STEPS:]
-        calls = [_minutes(s.called_at, s.finished_at) for s in kept if s.called_at]
-        served = [
-            _minutes(s.started_at, s.finished_at)
-            for s in kept
-            if s.started_at is not None and s.outcome in _SERVED_OUTCOMES
-        ]
+    def of(cls, records: list[_Kept], configured: float) -> _ServiceHistory:
+        """The history of a service from its steps the model learns from, by finished_at
+        (the last HISTORY_STEPS are kept)."""
+        kept = records[-HISTORY_STEPS:]
+        calls = [k.call for k in kept]
+        served = [k.served for k in kept if k.served is not None]
         call = _robust(calls, configured)
         operator_sums: dict[str, float] = {}
         operator_counts: dict[str, int] = {}
         hour_sums: dict[tuple[str | None, int], float] = {}
         hour_counts: dict[int, int] = {}
         if call > 0:
-            for s, m in zip(kept, calls, strict=True):
-                assert s.called_at is not None
-                ratio = _clip_ratio(m / call)
-                op, hour = s.operator, s.called_at.hour
+            for k in kept:
+                ratio = _clip_ratio(k.call / call)
+                op, hour = k.operator, k.hour
                 if op is not None:
                     operator_sums[op] = operator_sums.get(op, 0.0) + ratio
                     operator_counts[op] = operator_counts.get(op, 0) + 1
@@ -296,12 +323,12 @@ class StepHistory:
 
     def __init__(self, steps: Iterable[StepRecord], rules: Mapping[str, ServiceRule]) -> None:
         self._rules = rules
-        per_service: dict[str, list[StepRecord]] = {sid: [] for sid in rules}
+        per_service: dict[str, list[_Kept]] = {sid: [] for sid in rules}
         for step in steps:
             if _learns_from(step, rules):
-                per_service[step.service].append(step)
+                per_service[step.service].append(_Kept.of(step))
         self._services = {
-            sid: _ServiceHistory.of(records, rules[sid].expected_minutes)
+            sid: _ServiceHistory.of(sorted(records, key=_finished), rules[sid].expected_minutes)
             for sid, records in per_service.items()
         }
 
@@ -309,9 +336,10 @@ class StepHistory:
         """Learn from one more finished step (it may be older than some already known)."""
         if _learns_from(step, self._rules):
             sid = step.service
-            # Last, as in `learn` over the steps in their order: of steps finished at the same
-            # moment, the one known longest is dropped first.
-            records = [*self._services[sid].records, step]
+            # After any finished at the same moment, as in `learn` over the steps in their
+            # order: of those, the one known longest is dropped first.
+            records = list(self._services[sid].records)
+            bisect.insort_right(records, _Kept.of(step), key=_finished)
             self._services[sid] = _ServiceHistory.of(records, self._rules[sid].expected_minutes)
 
     def model(self, pauses: Iterable[PauseRecord] = ()) -> LearnedDurations:

@@ -40,9 +40,9 @@ class RatingRefused(CodedError):
     status = 409
 
 
-def _rating_settings(store: RatingStore, office: str) -> tuple[float, bool]:
+def _rating_settings(repo: Repository, office: str) -> tuple[float, bool]:
     """(minutes the rating is accepted, whether the effort question is asked)."""
-    section: Any = store.office_settings(office).get("rating", {})
+    section: Any = repo.office_settings(office).get("rating", {})
     if not isinstance(section, dict):
         return RATING_MINUTES, False
     minutes = section.get("minutes", RATING_MINUTES)
@@ -53,7 +53,7 @@ def _rating_settings(store: RatingStore, office: str) -> tuple[float, bool]:
 
 def rating_requested(tx: Tx, ticket: Ticket, operator: str) -> p.RatingRequested:
     """The `rating.requested` of a step just finished (called by the finish handler)."""
-    minutes, effort = _rating_settings(RatingStore(tx.repo.conn), tx.office.id)
+    minutes, effort = _rating_settings(tx.repo, tx.office.id)
     return p.RatingRequested(
         ticket=ticket.id,
         number=ticket.number,
@@ -84,7 +84,7 @@ def rate_step(tx: Tx, cmd: c.RateStep) -> RatingStored:
             "This service has already been rated. Thank you!",
             step=step.id,
         )
-    minutes, _ = _rating_settings(store, tx.office.id)
+    minutes, _ = _rating_settings(tx.repo, tx.office.id)
     if tx.now - step.finished_at > timedelta(minutes=minutes):
         raise RatingRefused(
             "rating_expired",

@@ -79,6 +79,9 @@ class OfficeCache:
     # model is learned again after a finish: only a booking event changes them).
     booked: list[tuple[str, datetime]] | None = None
     booked_until: datetime | None = None
+    # The office's settings document (only a configuration change, which reloads the cache,
+    # writes it): read once instead of at every finish (the rating terminal's settings).
+    settings: dict[str, Any] | None = None
     # The wait estimate's recorded replay, told of every change below (domain/incremental.py).
     keeper: EstimateKeeper = field(default_factory=EstimateKeeper)
     # Set by every write through the cache in the current transaction: a failure after one means
@@ -199,6 +202,13 @@ class CachedRepository(Repository):
         if cache.durations is None:
             cache.durations = super().recent_durations(office, [s.id for s in cache.services])
         return cache.durations
+
+    def office_settings(self, office: str) -> dict[str, Any]:
+        if office != self.cache.office:
+            return super().office_settings(office)
+        if self.cache.settings is None:
+            self.cache.settings = super().office_settings(office)
+        return self.cache.settings
 
     def duration_model(
         self,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
@@ -41,12 +40,6 @@ class RatingStore:
 
     def __init__(self, connection: Connection) -> None:
         self.conn = connection
-
-    def office_settings(self, office: str) -> dict[str, Any]:
-        value = self.conn.execute(
-            select(t.offices.c.settings).where(t.offices.c.id == office)
-        ).scalar_one_or_none()
-        return value if isinstance(value, dict) else {}
 
     def last_served_step(self, office: str, workplace: str) -> FinishedStep | None:
         """The step served last at `workplace` (the one its rating terminal may ask about)."""

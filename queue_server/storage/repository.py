@@ -212,6 +212,13 @@ class Repository:
             return None
         return OfficeRow(row.id, row.name, row.timezone, row.address, row.seq)
 
+    def office_settings(self, office: str) -> dict[str, Any]:
+        """The office's settings document (booking, rating, ...), {} when it has none."""
+        value = self.conn.execute(
+            select(t.offices.c.settings).where(t.offices.c.id == office)
+        ).scalar_one_or_none()
+        return value if isinstance(value, dict) else {}
+
     def office_seqs(self) -> list[tuple[str, int]]:
         return [(r.id, r.seq) for r in self.conn.execute(select(t.offices.c.id, t.offices.c.seq))]
 
