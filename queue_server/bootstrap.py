@@ -63,7 +63,7 @@ def build(
     if sim_clock is not None:
         clock = sim_clock
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.sqlite_synchronous)
     if run_migrations:
         migrate(engine)
     service = QueueService(

@@ -70,6 +70,11 @@ class ServerSettings(NoticeSettings, DatabaseSettings):
     # refused on a production server, since it moves the office's time.
     simulation: bool = False
     simulation_token: str | None = Field(default=None, min_length=16)
+    # SQLite's PRAGMA synchronous: "full" waits for the disk at every commit, so a ticket the
+    # kiosk printed survives a power cut. "normal" (WAL: still never corrupt, but the last
+    # commits may be lost to a power cut) only for a throw-away server: `okno simulate` sets it
+    # for its temporary database, where the wait for the disk was most of a command's cost.
+    sqlite_synchronous: Literal["full", "normal"] = "full"
 
     @field_validator("public_url")
     @classmethod
@@ -106,6 +111,18 @@ class ServerSettings(NoticeSettings, DatabaseSettings):
                 "OKNO_SIMULATION=true needs OKNO_SIMULATION_TOKEN (16 characters or more), the "
                 "bearer token that may move the clock / для часов симуляции нужен "
                 "OKNO_SIMULATION_TOKEN (не короче 16 символов)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _durable_in_production(self) -> ServerSettings:
+        if self.sqlite_synchronous != "full" and self.environment == "production":
+            raise ValueError(
+                "OKNO_SQLITE_SYNCHRONOUS=normal is refused on a production server "
+                "(OKNO_ENVIRONMENT=production): a power cut could lose tickets already printed. "
+                "Only a throw-away server may have it (OKNO_ENVIRONMENT=test) / "
+                "OKNO_SQLITE_SYNCHRONOUS=normal допускается только при OKNO_ENVIRONMENT=test: на "
+                "рабочем сервере сбой питания мог бы потерять уже выданные талоны"
             )
         return self
 

@@ -106,6 +106,8 @@ class SimulationServer:
             OKNO_ENVIRONMENT="test",
             OKNO_SIMULATION="true",
             OKNO_SIMULATION_TOKEN=self.sim_token,
+            # A database thrown away after the run: commits need not wait for the disk.
+            OKNO_SQLITE_SYNCHRONOUS="normal",
             # every simulated operator logs in from this one address
             OKNO_LOGIN_RATE_PER_MINUTE="100000",
             OKNO_LOGIN_RATE_BURST="100000",

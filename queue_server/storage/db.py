@@ -1,9 +1,10 @@
 """Engines, migrations and the per-office serialized transaction.
 
-SQLite runs in WAL mode with synchronous=FULL (a printed ticket is never lost) and a busy
-timeout; the driver's lazy deferred BEGIN is replaced by `BEGIN IMMEDIATE` (SQLAlchemy's SQLite
-recipe) so that two commands of one office never interleave, across threads or processes.
-PostgreSQL serializes an office's commands with a row lock on its `offices` row.
+SQLite runs in WAL mode with synchronous=FULL (a printed ticket is never lost; only a throw-away
+database, a simulation's, may say NORMAL) and a busy timeout; the driver's lazy deferred BEGIN is
+replaced by `BEGIN IMMEDIATE` (SQLAlchemy's SQLite recipe) so that two commands of one office
+never interleave, across threads or processes. PostgreSQL serializes an office's commands with a
+row lock on its `offices` row.
 """
 
 from __future__ import annotations
@@ -31,8 +32,12 @@ def sqlite_url(path: Path | str) -> str:
     return f"sqlite:///{Path(path).resolve()}"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url` set up for Okno (SQLite pragmas and BEGIN IMMEDIATE; psycopg 3)."""
+def make_engine(url: str, sqlite_synchronous: str = "full") -> Engine:
+    """An engine for `url` set up for Okno (SQLite pragmas and BEGIN IMMEDIATE; psycopg 3).
+
+    `sqlite_synchronous` is SQLite's PRAGMA synchronous: "full" but on a throw-away database
+    (ServerSettings.sqlite_synchronous).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -43,21 +48,24 @@ def make_engine(url: str) -> Engine:
             pool_size=8,
             max_overflow=8,
         )
-        _setup_sqlite(engine)
+        _setup_sqlite(engine, sqlite_synchronous)
         return engine
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
-def _setup_sqlite(engine: Engine) -> None:
+def _setup_sqlite(engine: Engine, synchronous: str) -> None:
+    if synchronous.lower() not in ("full", "normal"):
+        raise ValueError(f"PRAGMA synchronous {synchronous!r}: full or normal")
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from the driver: we emit BEGIN IMMEDIATE ourselves.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

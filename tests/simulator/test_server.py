@@ -1,4 +1,5 @@
-"""The throw-away simulation server: its operators log in with cheaply hashed passwords."""
+"""The throw-away simulation server: its operators log in with cheaply hashed passwords, and its
+commits do not wait for the disk."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ def test_simulated_operators_log_in_with_cheap_hashes(scenario_dir: Path) -> Non
         assert set(server.passwords) == {"alice", "bob", "carol"}
         for login in server.passwords:
             assert hashes[login].startswith("$argon2id$v=19$m=8,t=1,p=1$")
+        assert server.process is not None
+        environ = Path(f"/proc/{server.process.pid}/environ").read_bytes().split(b"\0")
+        assert b"OKNO_SQLITE_SYNCHRONOUS=normal" in environ
         client = ServerClient(server.url, scenario.office.id, server.kiosk_token, server.sim_token)
         try:
             assert client.login("alice", server.passwords["alice"], "1")
