@@ -139,6 +139,7 @@ class ServerClient:
         return str(answer["token"])
 
     def desk(self, token: str, action: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        """POST /api/v1/desk/{action}; the answer is the DeskState."""
-        answer: dict[str, Any] = self._call("POST", f"/api/v1/desk/{action}", token, body or {})
+        """POST /api/v1/desk/{action}; the answer is the DeskState. An action without `body`
+        is sent without one, as the desk app sends it."""
+        answer: dict[str, Any] = self._call("POST", f"/api/v1/desk/{action}", token, body)
         return answer

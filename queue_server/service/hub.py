@@ -47,7 +47,7 @@ class Subscriber:
 @dataclass
 class _OfficeStream:
     delivered: int | None = None  # the last seq handed to subscribers
-    pending: dict[int, Delivery] = field(default_factory=dict)
+    pending: dict[int, dict[str, Any]] = field(default_factory=dict)  # early events, by seq
     subscribers: set[Subscriber] = field(default_factory=set)
 
 
@@ -103,19 +103,22 @@ class EventHub:
             seq = int(event["seq"])
             if stream.delivered is not None and seq <= stream.delivered:
                 continue
-            stream.pending[seq] = Delivery(seq, self._encode(event), event)
+            stream.pending[seq] = event
         if stream.delivered is None and stream.pending:
             stream.delivered = min(stream.pending) - 1
         while stream.delivered is not None and stream.delivered + 1 in stream.pending:
-            item = stream.pending.pop(stream.delivered + 1)
-            stream.delivered += 1
-            for subscriber in list(stream.subscribers):
-                self._offer(stream, subscriber, item)
+            seq = stream.delivered + 1
+            event = stream.pending.pop(seq)
+            stream.delivered = seq
+            if stream.subscribers:  # encoded once for them all, and only when someone listens
+                item = Delivery(seq, self._encode(event), event)
+                for subscriber in list(stream.subscribers):
+                    self._offer(stream, subscriber, item)
             for listener in self._listeners:
                 try:
-                    listener(office, item.event)
+                    listener(office, event)
                 except Exception:
-                    log.exception("a listener failed on event %d of office %s", item.seq, office)
+                    log.exception("a listener failed on event %d of office %s", seq, office)
         if stream.pending:
             log.debug("office %s: holding %d early events", office, len(stream.pending))
 

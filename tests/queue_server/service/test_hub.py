@@ -48,3 +48,25 @@ def test_reset_closes_subscribers_and_starts_over(hub: EventHub) -> None:
     fresh = hub.subscribe("o")
     hub.publish("o", [event(4000), event(5001)])
     assert drain(hub, fresh) == [5001]
+
+
+def test_an_event_is_encoded_once_and_only_when_someone_listens() -> None:
+    """With no subscriber nothing is encoded (listeners get the dict); a subscriber who joins
+    while an early event is held still gets it, encoded once for every subscriber."""
+    encoded: list[int] = []
+
+    def encode(item: dict[str, Any]) -> str:
+        encoded.append(item["seq"])
+        return json.dumps(item)
+
+    hub = EventHub(encode)
+    heard: list[int] = []
+    hub.listen(lambda _office, item: heard.append(item["seq"]))
+    hub.known_seq("o", 1)
+    hub.publish("o", [event(2)])
+    hub.publish("o", [event(4)])  # held: 3 is missing
+    assert encoded == [] and heard == [2]
+    first, second = hub.subscribe("o"), hub.subscribe("o")
+    hub.publish("o", [event(3)])
+    assert encoded == [3, 4] and heard == [2, 3, 4]
+    assert drain(hub, first) == drain(hub, second) == [3, 4]
