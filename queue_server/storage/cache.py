@@ -26,6 +26,7 @@ from queue_server.domain.durations import (
     LearnedDurations,
     PauseRecord,
     StepHistory,
+    StepRecord,
 )
 from queue_server.domain.hours import PlannedBreaks
 from queue_server.domain.incremental import EstimateKeeper
@@ -44,7 +45,6 @@ from queue_server.storage.repository import (
     Repository,
     ServiceRow,
     WorkplaceRow,
-    step_record,
     ticket_from_row,
 )
 
@@ -295,25 +295,21 @@ class CachedRepository(Repository):
         self._ready()
         self._place(ticket)
 
-    def update_open_step(self, ticket: int, **values: Any) -> None:
+    def update_open_step(self, ticket: int, **values: Any) -> StepRecord | None:
         self.cache.written = True
-        super().update_open_step(ticket, **values)
+        step = super().update_open_step(ticket, **values)
         if "finished_at" in values:
             self.cache.durations = None  # a finished step changes the recent durations
-            self._learn_step(ticket)
+            self._learn_step(step)
+        return step
 
-    def _learn_step(self, ticket: int) -> None:
-        """Add the ticket's step just finished to the cached history, instead of reloading it
-        (the history keeps only the recent steps of each service)."""
+    def _learn_step(self, step: StepRecord | None) -> None:
+        """Add the step just finished to the cached history, instead of reloading it (the
+        history keeps only the recent steps of each service)."""
         cache = self.cache
         cache.duration_model = None
-        if cache.history is None:
-            return
-        row = self.conn.execute(
-            select(t.steps).where(t.steps.c.ticket == ticket).order_by(t.steps.c.id.desc()).limit(1)
-        ).first()
-        if row is not None and row.called_at is not None and row.finished_at is not None:
-            cache.history.add(step_record(row))
+        if cache.history is not None and step is not None and step.called_at is not None:
+            cache.history.add(step)
 
     def append_events(
         self, office: str, items: Sequence[tuple[str, Mapping[str, Any]]], at: datetime

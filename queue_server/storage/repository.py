@@ -143,7 +143,18 @@ _INSERT_STEP = insert(t.steps)
 _OPEN_STEP_ID = select(func.max(t.steps.c.id)).where(
     t.steps.c.ticket == bindparam("ticket_id"), t.steps.c.outcome.is_(None)
 )
-_SAVE_STEP = update(t.steps).where(t.steps.c.id == bindparam("step_id"))
+# One statement: the open step found and changed together (a command changes it on every call,
+# start and finish).
+_SAVE_OPEN_STEP = update(t.steps).where(t.steps.c.id == _OPEN_STEP_ID.scalar_subquery())
+# ... and when it finishes, what the duration model learns of it, in the same statement.
+_FINISH_OPEN_STEP = _SAVE_OPEN_STEP.returning(
+    t.steps.c.service,
+    t.steps.c.operator,
+    t.steps.c.called_at,
+    t.steps.c.started_at,
+    t.steps.c.finished_at,
+    t.steps.c.outcome,
+)
 _SET_OPERATOR = update(t.operators).where(t.operators.c.id == bindparam("operator_id"))
 _COUNTER = select(t.counters.c.day, t.counters.c.last).where(
     t.counters.c.office == bindparam("counter_office"),
@@ -154,7 +165,10 @@ _SAVE_COUNTER = update(t.counters).where(
     t.counters.c.office == bindparam("counter_office"),
     t.counters.c.prefix == bindparam("counter_prefix"),
 )
-_OFFICE = select(t.offices).where(t.offices.c.id == bindparam("office_id"))
+# What OfficeRow holds, read by every command: not the settings document (JSON to decode).
+_OFFICE = select(
+    t.offices.c.id, t.offices.c.name, t.offices.c.timezone, t.offices.c.address, t.offices.c.seq
+).where(t.offices.c.id == bindparam("office_id"))
 _TAKE_SEQS = (
     update(t.offices)
     .where(t.offices.c.id == bindparam("office_id"))
@@ -469,11 +483,14 @@ class Repository:
             },
         )
 
-    def update_open_step(self, ticket: int, **values: Any) -> None:
-        """Change the ticket's current (unfinished) step."""
-        step_id = self.conn.execute(_OPEN_STEP_ID, {"ticket_id": ticket}).scalar_one()
-        if step_id is not None:
-            self.conn.execute(_SAVE_STEP, {"step_id": step_id, **values})
+    def update_open_step(self, ticket: int, **values: Any) -> StepRecord | None:
+        """Change the ticket's current (unfinished) step; when `values` finish it, the step as
+        it now stands (None: the ticket had no open step)."""
+        if "finished_at" not in values:
+            self.conn.execute(_SAVE_OPEN_STEP, {"ticket_id": ticket, **values})
+            return None
+        row = self.conn.execute(_FINISH_OPEN_STEP, {"ticket_id": ticket, **values}).first()
+        return step_record(row) if row is not None else None
 
     def recent_durations(self, office: str, services: Iterable[str]) -> dict[str, list[float]]:
         """Minutes of the last 20 finished service steps per service, oldest first."""
