@@ -18,6 +18,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from queue_server.domain.bookings import LIVE
 from queue_server.domain.slots import BookingRules, Calendar, parse_schedule
 from queue_server.storage import tables as t
+from queue_server.storage.repository import office_settings
 
 
 @dataclass(frozen=True)
@@ -89,10 +90,7 @@ class BookingStore:
     # -- configuration ----------------------------------------------------------------------------
 
     def office_settings(self, office: str) -> OfficeBookingSettings:
-        settings = self.conn.execute(
-            select(t.offices.c.settings).where(t.offices.c.id == office)
-        ).scalar()
-        section = settings.get("booking") if isinstance(settings, dict) else None
+        section = office_settings(self.conn, office).get("booking")
         section = section if isinstance(section, dict) else {}
         holidays = frozenset(date.fromisoformat(d) for d in section.get("holidays", []))
         return OfficeBookingSettings(holidays, int(section.get("purge_days", 30)))
@@ -111,10 +109,7 @@ class BookingStore:
 
     def store_office_settings(self, office: str, booking: Mapping[str, Any]) -> None:
         """Set `offices.settings["booking"]`, keeping the other keys of the settings."""
-        settings = self.conn.execute(
-            select(t.offices.c.settings).where(t.offices.c.id == office)
-        ).scalar()
-        merged = dict(settings) if isinstance(settings, dict) else {}
+        merged = dict(office_settings(self.conn, office))
         merged["booking"] = dict(booking)
         self.conn.execute(update(t.offices).where(t.offices.c.id == office).values(settings=merged))
 

@@ -308,8 +308,8 @@ class CachedRepository(Repository):
         history keeps only the recent steps of each service)."""
         cache = self.cache
         cache.duration_model = None
-        if cache.history is not None and step is not None and step.called_at is not None:
-            cache.history.add(step)
+        if cache.history is not None and step is not None:
+            cache.history.add(step)  # it keeps only steps the model learns from
 
     def append_events(
         self, office: str, items: Sequence[tuple[str, Mapping[str, Any]]], at: datetime

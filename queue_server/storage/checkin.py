@@ -11,6 +11,7 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from queue_server.domain.checkin import CheckInWindow, LatePolicy
 from queue_server.storage import tables as t
+from queue_server.storage.repository import office_settings
 
 
 @dataclass(frozen=True)
@@ -98,10 +99,7 @@ class CheckInStore:
         """The office's check-in rules from its stored settings (`booking.check_in`), with the
         defaults (30 min early, 10 min late, late visitors get a walk-in ticket) for what is
         not set."""
-        settings = self.conn.execute(
-            select(t.offices.c.settings).where(t.offices.c.id == office)
-        ).scalar()
-        return window_from_settings(settings if isinstance(settings, dict) else {})
+        return window_from_settings(office_settings(self.conn, office))
 
     def mark_checked_in(self, booking: int, ticket: int, now: datetime) -> None:
         """The booking is used: checked in with `ticket`, which points back at it."""

@@ -186,6 +186,14 @@ BOOKED_AHEAD = timedelta(hours=12)
 PAUSE_EVENTS = 5000
 
 
+def office_settings(conn: Connection, office: str) -> dict[str, Any]:
+    """The office's settings document (booking, check-in, rating, ...), {} when it has none."""
+    value = conn.execute(
+        select(t.offices.c.settings).where(t.offices.c.id == office)
+    ).scalar_one_or_none()
+    return value if isinstance(value, dict) else {}
+
+
 def step_record(row: Any) -> StepRecord:
     """A StepRecord from a `steps` row (or a row with its columns)."""
     return StepRecord(
@@ -227,11 +235,7 @@ class Repository:
         return OfficeRow(row.id, row.name, row.timezone, row.address, row.seq)
 
     def office_settings(self, office: str) -> dict[str, Any]:
-        """The office's settings document (booking, rating, ...), {} when it has none."""
-        value = self.conn.execute(
-            select(t.offices.c.settings).where(t.offices.c.id == office)
-        ).scalar_one_or_none()
-        return value if isinstance(value, dict) else {}
+        return office_settings(self.conn, office)
 
     def office_seqs(self) -> list[tuple[str, int]]:
         return [(r.id, r.seq) for r in self.conn.execute(select(t.offices.c.id, t.offices.c.seq))]

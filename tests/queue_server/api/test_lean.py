@@ -82,10 +82,21 @@ async def _signed_in(client: httpx.AsyncClient, login: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {answer.json()['token']}"}
 
 
+async def _post(
+    client: httpx.AsyncClient, path: str, headers: dict[str, str], body: Any
+) -> httpx.Response:
+    """POST `body`: raw bytes said to be JSON, no body at all (None), or an object as JSON."""
+    if isinstance(body, bytes):
+        headers = {"Content-Type": "application/json", **headers}
+        return await client.post(path, content=body, headers=headers)
+    if body is None:
+        return await client.post(path, headers=headers)
+    return await client.post(path, json=body, headers=headers)
+
+
 async def _session(client: httpx.AsyncClient) -> list[Any]:
     """Every kind of request to the issue path, and what came back of each."""
     carol = await _signed_in(client, "carol")
-    json_type = {"Content-Type": "application/json"}
     cases: list[tuple[dict[str, str], Any]] = [
         (KIOSK, {"service": "reg"}),  # the first use of the token: checked through FastAPI
         (KIOSK, {"service": "vac", "lang": "en"}),
@@ -108,10 +119,7 @@ async def _session(client: httpx.AsyncClient) -> list[Any]:
     ]
     seen = []
     for headers, body in cases:
-        if isinstance(body, bytes):
-            answer = await client.post(PATH, content=body, headers={**json_type, **headers})
-        else:
-            answer = await client.post(PATH, json=body, headers=headers)
+        answer = await _post(client, PATH, headers, body)
         other = await client.post(
             "/api/v1/offices/other/tickets", json={"service": "reg"}, headers=KIOSK
         )
@@ -149,7 +157,6 @@ async def _desk_session(client: httpx.AsyncClient) -> list[Any]:
     """Every kind of desk click, and what came back of each."""
     alice = await _signed_in(client, "alice")
     en = {**alice, "Accept-Language": "en"}
-    json_type = {"Content-Type": "application/json"}
     finish = "/api/v1/desk/finish"
     cases: list[tuple[str, dict[str, str], Any]] = [
         ("/api/v1/desk/call-next", alice, None),  # the first use of the token: through FastAPI
@@ -181,12 +188,7 @@ async def _desk_session(client: httpx.AsyncClient) -> list[Any]:
     ]
     seen = []
     for path, headers, body in cases:
-        if isinstance(body, bytes):
-            answer = await client.post(path, content=body, headers={**json_type, **headers})
-        elif body is None:
-            answer = await client.post(path, headers=headers)
-        else:
-            answer = await client.post(path, json=body, headers=headers)
+        answer = await _post(client, path, headers, body)
         seen.append(
             (
                 path,
