@@ -11,6 +11,7 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from queue_server.domain.checkin import CheckInWindow, LatePolicy
 from queue_server.storage import tables as t
+from queue_server.storage.prepared import Prepared
 from queue_server.storage.repository import office_settings
 
 
@@ -46,8 +47,8 @@ _COLUMNS = (
 )
 
 
-# Run by every finish (built once, like the repository's hot statements).
-_MARK_SERVED = (
+# Run by every finish (prepared, like the repository's hot statements).
+_MARK_SERVED = Prepared(
     update(t.bookings)
     .where(
         t.bookings.c.id
@@ -112,7 +113,7 @@ class CheckInStore:
 
     def mark_served(self, ticket: int, now: datetime) -> None:
         """The booking `ticket` was checked in for (if any) is served: its visit is over."""
-        self.conn.execute(_MARK_SERVED, {"ticket_id": ticket, "now": now})
+        _MARK_SERVED.execute(self.conn, {"ticket_id": ticket, "now": now})
 
 
 def window_from_settings(settings: dict[str, Any]) -> CheckInWindow:
