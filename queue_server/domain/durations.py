@@ -26,6 +26,7 @@ Pure: no I/O, no clock; everything comes in as arguments.
 from __future__ import annotations
 
 import bisect
+import itertools
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -62,9 +63,13 @@ FORECAST_MAX_TICKETS = 300
 #: this share comes (the rest are thinned out evenly: the replay has no half tickets).
 BOOKED_LATE = timedelta(minutes=10)
 BOOKED_SHOW_SHARE = 0.85
+#: Values that stand for the spread of the time left at a desk (`LearnedDurations.spread`);
+#: they must divide `spread.DRAWS`.
+SPREAD_POINTS = 16
 #: A pause with no history behind it is expected to last this long.
 DEFAULT_PAUSE_MINUTES = 15.0
 #: Outcomes of a step where an operator held a call (a cancelled step never reached a desk).
+_MINUTE = timedelta(minutes=1)
 _CALL_OUTCOMES = frozenset({"resolved", "follow_up", "transferred", "no_show", "returned"})
 _SERVED_OUTCOMES = frozenset({"resolved", "follow_up", "transferred"})
 
@@ -146,6 +151,11 @@ class Durations(Protocol):
         operator until it), else None."""
         ...
 
+    def spread(self, op: Operator, now: datetime) -> tuple[float, ...]:
+        """Equally likely minutes until `op` is free, with the mean `free_at(op, now) - now`
+        (`spread.py`); empty when the model does not say."""
+        ...
+
 
 def expected_minutes(recent: Sequence[float], configured: float, last: int = 20) -> float:
     """A robust figure for a service: the median of its last `last` finished steps, else
@@ -187,6 +197,9 @@ class FixedDurations:
 
     def break_end(self, operator: str, at: datetime) -> datetime | None:
         return None  # the reference estimator knows no planned breaks
+
+    def spread(self, op: Operator, now: datetime) -> tuple[float, ...]:
+        return ()  # nor how the time left may turn out
 
 
 def winsorized_mean(values: Sequence[float], share: float = 0.05) -> float:
@@ -230,6 +243,18 @@ class _ServiceFigures:
     served: float  # minutes from start to finish of a served visitor
     call_sample: list[float] = field(default_factory=list)
     served_sample: list[float] = field(default_factory=list)
+    _sorted: dict[bool, tuple[list[float], list[float]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def ascending(self, served: bool) -> tuple[list[float], list[float]]:
+        """The served (else the call) sample in ascending order, and its prefix sums
+        (`prefix[i]` is the sum of the first i values); worked out once."""
+        found = self._sorted.get(served)
+        if found is None:
+            values = sorted(self.served_sample if served else self.call_sample)
+            found = self._sorted[served] = (values, [0.0, *itertools.accumulate(values)])
+        return found
 
 
 def _learns_from(step: StepRecord, rules: Mapping[str, ServiceRule]) -> bool:
@@ -578,6 +603,35 @@ class LearnedDurations:
 
     def remaining(self, op: Operator, now: datetime) -> timedelta:
         """Expected time left of the ticket at `op`'s desk, given how long it has taken so far."""
+        return timedelta(minutes=self._left(op, now)[0])
+
+    def spread(self, op: Operator, now: datetime) -> tuple[float, ...]:
+        """How the minutes until `op` is free may turn out: `SPREAD_POINTS` equally likely
+        values (quantiles of the learned durations of the ticket at its desk, given how long it
+        has taken) with the mean `free_at(op, now) - now`; one value when the model knows no
+        spread (no history of the service, or fewer than three ever took this long, or `op` is
+        paused); empty when `op` is free at `now` or not expected to call."""
+        if (
+            op.state is not OperatorState.AVAILABLE
+            or op.current_service is None
+            or op.busy_since is None
+        ):
+            free_at = self.free_at(op, now)
+            return ((free_at - now) / _MINUTE,) if free_at is not None and free_at > now else ()
+        if not op.levels:
+            return ()
+        mean, points = self._left(op, now, SPREAD_POINTS)
+        if mean <= 0:
+            return ()
+        if not points:
+            return (mean,)
+        scale = mean * len(points) / sum(points)
+        return tuple(p * scale for p in points)
+
+    def _left(self, op: Operator, now: datetime, points: int = 0) -> tuple[float, list[float]]:
+        """Minutes left of the ticket at `op`'s desk (expected) and, when `points`, that many
+        equally likely values of it (from the sample's totals beyond what it has taken; none
+        when fewer than three are). O(log sample): `residual` over a sorted sample."""
         service = op.current_service
         assert service is not None and op.busy_since is not None
         elapsed = _minutes(op.busy_since, now)
@@ -586,20 +640,36 @@ class LearnedDurations:
         serving = op.current_status is TicketStatus.SERVING
         if figures is None:
             typical = self.call_minutes(service) * factor
-            return timedelta(minutes=max(typical - elapsed, 0.2 * typical))
+            return max(typical - elapsed, 0.2 * typical), []
+        values, prefix = figures.ascending(serving)
+        n = len(values)
         if not serving and elapsed <= 0:
             # Just called: exactly what the replay gives a call of this desk at this moment, so
             # the recorded replay can take the call out instead of replaying (incremental.py).
-            return self.occupation(service, op.id, op.busy_since)
-        sample = figures.served_sample if serving else figures.call_sample
+            held = self.occupation(service, op.id, op.busy_since) / _MINUTE
+            if not points or n < 3:
+                return held, []
+            return held, [values[int((i + 0.5) * n / points)] for i in range(points)]
         typical = figures.served if serving else figures.call
-        if not sample:
-            sample = [typical]
+        if not n:
+            values, prefix, n = [typical], [0.0, typical], 1
         # The sample's shape, at the scale of the service's robust figure (which `occupation`
         # uses): the time left does not jump from one figure to the other as the call goes on.
-        mean = sum(sample) / len(sample)
-        scale = typical / mean if mean > 0 else 1.0
-        return timedelta(minutes=residual([m * factor * scale for m in sample], elapsed))
+        total = prefix[n]
+        scale = factor * (typical * n / total if total > 0 else 1.0)
+        first = bisect.bisect_right(values, elapsed, key=lambda v: v * scale)
+        count = n - first
+        beyond = (total - prefix[first]) * scale - count * elapsed
+        if count < 3:
+            mean = total * scale / n
+            left = max(mean - elapsed, 0.2 * mean, beyond / count if count else 0.0)
+            return left, []
+        left = max(beyond / count, 0.0)
+        if not points:
+            return left, []
+        return left, [
+            values[first + int((i + 0.5) * count / points)] * scale - elapsed for i in range(points)
+        ]
 
 
 def residual(sample: Sequence[float], elapsed: float) -> float:

@@ -13,6 +13,7 @@ import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import NamedTuple
 
 from queue_server.domain.durations import Arrival, Durations, FixedDurations
@@ -25,8 +26,10 @@ from queue_server.domain.model import (
     TicketStatus,
 )
 from queue_server.domain.order import Band, OrderKey, call_order, is_eligible, order_key
+from queue_server.domain.spread import FirstCall, spread_first_calls
 
 _MINUTE = timedelta(minutes=1)
+_HALF_MINUTE = timedelta(seconds=30)
 _URGENT = int(Band.URGENT)
 _REGULAR = int(Band.REGULAR)
 
@@ -105,9 +108,9 @@ class _Replay:
             lines = self.lines[service] = _ServiceLines(max_wait)
         return lines
 
-    def take(self, op: Operator, now: datetime) -> Ticket | Arrival | None:
-        """The ticket `op` takes at `now` (the same as `order.next_for`), removed from the lines;
-        a forecast walk-in is taken as its `Arrival`."""
+    def take(self, op: Operator, now: datetime) -> tuple[Ticket | Arrival | None, OrderKey | None]:
+        """The ticket `op` takes at `now` (the same as `order.next_for`), removed from the lines,
+        and its order key; a forecast walk-in is taken as its `Arrival`."""
         best: Ticket | Arrival | None = None
         best_key: OrderKey | None = None
         best_line: _Line | _ServiceLines | None = None  # None: a special ticket; lines: future
@@ -150,7 +153,7 @@ class _Replay:
             else:
                 assert isinstance(best, Ticket)
                 self.lines[best.service].special.remove(best)
-        return best
+        return best, best_key
 
     def next_release(self, op: Operator, after: datetime) -> datetime | None:
         """The earliest not-before time after `after` of a ticket `op` might take then."""
@@ -195,28 +198,47 @@ def estimate_all(
     result: dict[int, Position] = {}
     heap: list[tuple[datetime, str]] = []
     active: dict[str, Operator] = {}
+    # Operators busy at `now` and not popped yet (when they are free), and their first calls.
+    busy: dict[str, datetime] = {}
+    first_calls: list[FirstCall] = []
     for op in operators:
         free_at = durations.free_at(op, now)
         if free_at is not None:
             active[op.id] = op
             heapq.heappush(heap, (free_at, op.id))
+            if free_at > now:
+                busy[op.id] = free_at
     while heap and len(result) < len(waiting):
         free_at, op_id = heapq.heappop(heap)
+        first = busy.pop(op_id, None)
         break_end = durations.break_end(op_id, free_at)
         if break_end is not None:  # a planned break: free again when it ends
             heapq.heappush(heap, (break_end, op_id))
             continue
         op = active[op_id]
-        ticket = replay.take(op, free_at)
+        ticket, key = replay.take(op, free_at)
+        if first is not None:
+            real = ticket if isinstance(ticket, Ticket) and ticket.id >= 0 else None
+            first_calls.append(FirstCall(op, free_at, real, key))
         if ticket is None:
             later = replay.next_release(op, free_at)
             if later is not None:
                 heapq.heappush(heap, (later, op_id))
             continue
         if ticket.id >= 0:
-            result[ticket.id] = Position(ahead=len(result), minutes=_ceil_minutes(free_at - now))
+            result[ticket.id] = Position(ahead=len(result), minutes=whole_minutes(free_at - now))
         held = durations.occupation(ticket.service, op_id, free_at)
         heapq.heappush(heap, (free_at + held, op_id))
+    if first_calls:
+        # Busy operators the replay did not reach would have found nothing left to take.
+        for op_id, free_at in busy.items():
+            if durations.break_end(op_id, free_at) is None:
+                first_calls.append(FirstCall(active[op_id], free_at))
+        first_calls.sort(key=lambda first: first.at)
+        spread = partial(durations.spread, now=now)
+        for ticket_id, minutes in spread_first_calls(first_calls, rules, spread).items():
+            ahead = result[ticket_id].ahead
+            result[ticket_id] = Position(ahead, whole_minutes(minutes * _MINUTE))
     if len(result) < len(waiting):
         _count_unserved(waiting, rules, now, result)
     return result
@@ -237,5 +259,7 @@ def _count_unserved(
             result[ticket.id] = Position(ahead=before, minutes=None)
 
 
-def _ceil_minutes(delta: timedelta) -> int:
-    return max(0, -(-delta // _MINUTE))
+def whole_minutes(delta: timedelta) -> int:
+    """`delta` to the nearest whole minute (half a minute up), not below 0. Not rounded up: the
+    estimate is an expectation, and rounding it up would add half a minute to every one."""
+    return max(0, (delta + _HALF_MINUTE) // _MINUTE)

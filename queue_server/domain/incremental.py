@@ -41,15 +41,18 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import cast
 
 from queue_server.domain.durations import Durations, FixedDurations, LearnedDurations
-from queue_server.domain.estimate import Position
+from queue_server.domain.estimate import Position, whole_minutes
 from queue_server.domain.model import Operator, ServiceRule, Ticket, TicketClass, TicketStatus
 from queue_server.domain.order import Band, is_eligible, order_key
+from queue_server.domain.spread import FirstCall, spread_first_calls
 
 _MINUTE = timedelta(minutes=1)
 _HOUR = timedelta(hours=1)
@@ -140,6 +143,8 @@ class IncrementalEstimate:
         # they were in the heap (see `call`)
         self.lead: dict[str, timedelta] = {}
         self.bound = now + _NEVER_OFFSET  # a deadline of the whole record, set by calls
+        # The minutes of tickets taken at busy operators' first calls (spread.py), at one `now`.
+        self._spread: tuple[datetime, dict[int, float]] | None = None
 
     # -- building ------------------------------------------------------------------------------
 
@@ -198,6 +203,7 @@ class IncrementalEstimate:
 
     def _run(self, heap: list[tuple[datetime, str]], now: datetime) -> None:
         """The loop of `estimate_all`, recording each step and how long it stays valid."""
+        self._spread = None
         never = now + _NEVER_OFFSET
         is_shifted = self.shifted
         popped, lead = self.popped, self.lead
@@ -456,6 +462,7 @@ class IncrementalEstimate:
         if at_line is None or at_line >= line.start:
             return False
         self._take_out(k, now)
+        self._spread = None
         del line.tickets[at_line]
         line.start -= 1
         self.total -= 1
@@ -614,17 +621,53 @@ class IncrementalEstimate:
         if index is None:
             return None
         step = self.steps[index]
-        return Position(step.ahead - self.shift, _ceil_minutes(self._when(step, now) - now))
+        return Position(step.ahead - self.shift, self._minutes(step, now))
 
     def positions(self, now: datetime) -> dict[int, Position]:
         """Every waiting ticket's position at `now` (O(waiting): for the full picture only)."""
         return {
-            step.ticket.id: Position(
-                step.ahead - self.shift, _ceil_minutes(self._when(step, now) - now)
-            )
+            step.ticket.id: Position(step.ahead - self.shift, self._minutes(step, now))
             for step in self.steps
             if step.ticket is not None
         }
+
+    def _minutes(self, step: _Step, now: datetime) -> int:
+        """The estimate of the ticket taken at `step`, as `estimate_all` gives it."""
+        ticket = step.ticket
+        if ticket is not None:
+            spread = self._first_call_minutes(now).get(ticket.id)
+            if spread is not None:
+                return whole_minutes(spread * _MINUTE)
+        return whole_minutes(self._when(step, now) - now)
+
+    def _first_call_minutes(self, now: datetime) -> dict[int, float]:
+        """`spread.spread_first_calls` over the busy operators' first steps, as `estimate_all`
+        finds them (O(operators) steps from the first: each operator pops early)."""
+        memo = self._spread
+        if memo is not None and memo[0] == now:
+            return memo[1]
+        busy = {op_id: at for op_id, start in self.start.items() if (at := _real(start, now)) > now}
+        calls: list[FirstCall] = []
+        if busy:
+            for step in itertools.islice(self.steps, self.first, None):
+                if step.op in busy:
+                    del busy[step.op]
+                    ticket = step.ticket
+                    key = (step.level, step.band, ticket.due_at, ticket.id) if ticket else None
+                    op = self.operators[step.op]
+                    calls.append(FirstCall(op, self._when(step, now), ticket, key))
+                    if not busy:
+                        break
+        result: dict[int, float] = {}
+        if calls:
+            for op in self.operator_list:  # not reached: nothing left to take
+                if op.id in busy:
+                    calls.append(FirstCall(op, busy[op.id]))
+            calls.sort(key=lambda call: call.at)
+            spread = partial(self.durations.spread, now=now)
+            result = spread_first_calls(calls, self.rules, spread)
+        self._spread = (now, result)
+        return result
 
     def tickets(self) -> Iterator[Ticket]:
         for step in self.steps:
@@ -640,8 +683,7 @@ class IncrementalEstimate:
         indices = self.by_service.get(service)
         if not indices:
             return None
-        step = self.steps[indices[-1]]
-        return _ceil_minutes(self._when(step, now) - now)
+        return self._minutes(self.steps[indices[-1]], now)
 
 
 def _real(entry: tuple[bool, datetime | timedelta], now: datetime) -> datetime:
@@ -667,10 +709,6 @@ def _expects_arrivals(durations: Durations, now: datetime) -> bool:
     """Does the model add forecast arrivals to the replay at `now` (they move with the clock and
     are not plain tickets: the record cannot follow them)?"""
     return bool(durations.forecast(now))
-
-
-def _ceil_minutes(delta: timedelta) -> int:
-    return max(0, -(-delta // _MINUTE))
 
 
 class EstimateKeeper:

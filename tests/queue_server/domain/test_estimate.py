@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from queue_server.domain.estimate import Position, estimate_all, expected_minutes
+from queue_server.domain.estimate import Position, estimate_all, expected_minutes, whole_minutes
 from queue_server.domain.model import OperatorState, TicketClass, TicketStatus
 from tests.helpers.domain_factories import NOW, make_operator, make_rule, make_ticket, minutes
 
@@ -182,3 +184,13 @@ def test_ticket_for_another_workplace_does_not_block_the_line():
         2: Position(ahead=0, minutes=0),
         1: Position(ahead=0, minutes=None),
     }
+
+
+@pytest.mark.parametrize(
+    ("seconds", "expected"),
+    [(0, 0), (29, 0), (30, 1), (89, 1), (90, 2), (600, 10), (-45, 0)],
+)
+def test_minutes_are_rounded_to_the_nearest_not_up(seconds: int, expected: int):
+    """An expected wait of 1 min 20 s is told as 1 minute (rounding up would tell every visitor
+    half a minute too much on average); never below 0."""
+    assert whole_minutes(timedelta(seconds=seconds)) == expected

@@ -464,3 +464,27 @@ def test_while_a_planned_break_is_ahead_the_queue_is_replayed_in_full() -> None:
     office.now = NOW + timedelta(hours=1)  # 10:00, the break is over
     office.issue("s1", False)
     assert _check(office, durations)
+
+
+def test_a_ticket_busy_desks_compete_for_is_hurried_in_the_record_too() -> None:
+    """Every desk busy, one new ticket: the record gives it the expected first desk to free up
+    (domain/spread.py), as estimate_all does, not the least of the desks' expected times."""
+    rules = {s: make_rule(s, expected_minutes=4.0 + 3 * i) for i, s in enumerate(SERVICES)}
+    durations = _durations("learned", rules)
+    office = Office({op: {"s1": 1} for op in OPERATORS}, rules)
+    for _ in range(3):
+        office.issue("s1", False)
+    for op in OPERATORS:
+        office.call(op)
+    office.now += minutes(1)
+    office.issue("s1", False)
+    assert _check(office, durations)
+    record = office.keeper.record
+    assert record is not None
+    least = min(
+        durations.free_at(op, office.now) - office.now  # type: ignore[operator]
+        for op in office.operator_list()
+    )
+    got = record.position(4, office.now)
+    assert got is not None and got.minutes is not None
+    assert got.minutes < least / minutes(1) - 1
