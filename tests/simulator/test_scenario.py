@@ -33,6 +33,16 @@ def test_standard_scenarios_load() -> None:
     assert {p.workplace for p in mfc.spec.operators} == {str(n) for n in range(1, 21)}
 
 
+@pytest.mark.parametrize("name", ["employment-afternoon.yaml", "employment-two-peaks.yaml"])
+def test_the_varied_profiles_of_the_accuracy_figures_load(name: str) -> None:
+    """docs/estimator.md's varied profiles: the employment centre with other arrivals."""
+    varied = load_scenario(Path(__file__).parents[2] / "bench" / "scenarios" / name)
+    centre = load_scenario(standard_scenario("employment-centre.yaml"))
+    assert varied.office.id == centre.office.id
+    assert varied.spec.arrivals.per_hour != centre.spec.arrivals.per_hour
+    assert varied.spec.operators == centre.spec.operators
+
+
 def test_small_scenario_loads(scenario_dir: Path) -> None:
     """The test scenario loads with its office's levels for operators that give none."""
     scenario = load_scenario(scenario_dir / "small.yaml")
