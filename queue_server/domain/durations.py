@@ -623,10 +623,11 @@ class LearnedDurations:
         mean, points = self._left(op, now, SPREAD_POINTS)
         if mean <= 0:
             return ()
-        if not points:
+        total = sum(points)
+        if total <= 0:  # no spread known (or only calls that took no time at all)
             return (mean,)
-        scale = mean * len(points) / sum(points)
-        return tuple(p * scale for p in points)
+        scale = mean * len(points) / total
+        return tuple([p * scale for p in points])
 
     def _left(self, op: Operator, now: datetime, points: int = 0) -> tuple[float, list[float]]:
         """Minutes left of the ticket at `op`'s desk (expected) and, when `points`, that many

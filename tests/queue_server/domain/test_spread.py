@@ -166,3 +166,15 @@ def test_the_time_left_is_the_residual_of_the_scaled_sample(
     assert model.remaining(op, NOW) / minutes(1) == pytest.approx(want, abs=1e-6)  # to the µs
     spread = model.spread(op, NOW)
     assert sum(spread) / len(spread) == pytest.approx(want, rel=1e-9, abs=1e-9)
+
+
+def test_a_desk_just_called_after_calls_that_took_no_time_has_no_spread():
+    """Calls ended at the instant they were made (a button pressed twice) leave the call sample
+    all zeros: the desk's time left is its figure alone, not a division by zero."""
+    steps = [StepRecord("s1", "op9", NOW, NOW, NOW, "resolved") for _ in range(5)]
+    model = LearnedDurations.learn(steps, RULES)
+    op = _busy("op1", "s1", 0.0)
+    op.current_status = TicketStatus.CALLED
+    held = model.occupation("s1", "op1", NOW) / minutes(1)
+    assert held > 0
+    assert model.spread(op, NOW) == (held,)
