@@ -68,8 +68,8 @@ BOOKED_SHOW_SHARE = 0.85
 SPREAD_POINTS = 16
 #: A pause with no history behind it is expected to last this long.
 DEFAULT_PAUSE_MINUTES = 15.0
-#: Outcomes of a step where an operator held a call (a cancelled step never reached a desk).
 _MINUTE = timedelta(minutes=1)
+#: Outcomes of a step where an operator held a call (a cancelled step never reached a desk).
 _CALL_OUTCOMES = frozenset({"resolved", "follow_up", "transferred", "no_show", "returned"})
 _SERVED_OUTCOMES = frozenset({"resolved", "follow_up", "transferred"})
 
@@ -650,7 +650,7 @@ class LearnedDurations:
             held = self.occupation(service, op.id, op.busy_since) / _MINUTE
             if not points or n < 3:
                 return held, []
-            return held, [values[int((i + 0.5) * n / points)] for i in range(points)]
+            return held, _middles(values, 0, points)
         typical = figures.served if serving else figures.call
         if not n:
             values, prefix, n = [typical], [0.0, typical], 1
@@ -661,16 +661,16 @@ class LearnedDurations:
         first = bisect.bisect_right(values, elapsed, key=lambda v: v * scale)
         count = n - first
         beyond = (total - prefix[first]) * scale - count * elapsed
-        if count < 3:
-            mean = total * scale / n
-            left = max(mean - elapsed, 0.2 * mean, beyond / count if count else 0.0)
+        left = _residual(total * scale / n, elapsed, count, beyond)
+        if count < 3 or not points:
             return left, []
-        left = max(beyond / count, 0.0)
-        if not points:
-            return left, []
-        return left, [
-            values[first + int((i + 0.5) * count / points)] * scale - elapsed for i in range(points)
-        ]
+        return left, [m * scale - elapsed for m in _middles(values, first, points)]
+
+
+def _middles(ascending: Sequence[float], start: int, count: int) -> list[float]:
+    """`count` values standing for `ascending[start:]`: each at the middle of an equal share."""
+    n = len(ascending) - start
+    return [ascending[start + int((i + 0.5) * n / count)] for i in range(count)]
 
 
 def residual(sample: Sequence[float], elapsed: float) -> float:
@@ -680,9 +680,13 @@ def residual(sample: Sequence[float], elapsed: float) -> float:
     When fewer than three totals of the sample lie beyond `elapsed`, the figure is not trusted:
     it is at least a fifth of the sample's mean (something overdue still takes a moment).
     """
-    mean = sum(sample) / len(sample)
     beyond = [m - elapsed for m in sample if m > elapsed]
-    floor = 0.2 * mean
-    if len(beyond) < 3:
-        return max(mean - elapsed, floor, sum(beyond) / len(beyond) if beyond else 0.0)
-    return max(sum(beyond) / len(beyond), 0.0)
+    return _residual(sum(sample) / len(sample), elapsed, len(beyond), sum(beyond))
+
+
+def _residual(mean: float, elapsed: float, count: int, beyond: float) -> float:
+    """`residual` from the sample's `mean` and the `count` totals beyond `elapsed`, whose
+    (total - elapsed) add up to `beyond`."""
+    if count < 3:
+        return max(mean - elapsed, 0.2 * mean, beyond / count if count else 0.0)
+    return max(beyond / count, 0.0)

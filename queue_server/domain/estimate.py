@@ -229,16 +229,15 @@ def estimate_all(
             result[ticket.id] = Position(ahead=len(result), minutes=whole_minutes(free_at - now))
         held = durations.occupation(ticket.service, op_id, free_at)
         heapq.heappush(heap, (free_at + held, op_id))
-    if first_calls:
-        # Busy operators the replay did not reach would have found nothing left to take.
-        for op_id, free_at in busy.items():
-            if durations.break_end(op_id, free_at) is None:
-                first_calls.append(FirstCall(active[op_id], free_at))
-        first_calls.sort(key=lambda first: first.at)
-        spread = partial(durations.spread, now=now)
-        for ticket_id, minutes in spread_first_calls(first_calls, rules, spread).items():
-            ahead = result[ticket_id].ahead
-            result[ticket_id] = Position(ahead, whole_minutes(minutes * _MINUTE))
+    unreached = (
+        FirstCall(active[op_id], free_at)
+        for op_id, free_at in busy.items()
+        if durations.break_end(op_id, free_at) is None
+    )
+    spread = partial(durations.spread, now=now)
+    for ticket_id, minutes in spread_first_calls(first_calls, unreached, rules, spread).items():
+        ahead = result[ticket_id].ahead
+        result[ticket_id] = Position(ahead, whole_minutes(minutes * _MINUTE))
     if len(result) < len(waiting):
         _count_unserved(waiting, rules, now, result)
     return result

@@ -658,14 +658,9 @@ class IncrementalEstimate:
                     calls.append(FirstCall(op, self._when(step, now), ticket, key))
                     if not busy:
                         break
-        result: dict[int, float] = {}
-        if calls:
-            for op in self.operator_list:  # not reached: nothing left to take
-                if op.id in busy:
-                    calls.append(FirstCall(op, busy[op.id]))
-            calls.sort(key=lambda call: call.at)
-            spread = partial(self.durations.spread, now=now)
-            result = spread_first_calls(calls, self.rules, spread)
+        unreached = (FirstCall(op, busy[op.id]) for op in self.operator_list if op.id in busy)
+        spread = partial(self.durations.spread, now=now)
+        result = spread_first_calls(calls, unreached, self.rules, spread)
         self._spread = (now, result)
         return result
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import functools
 import operator
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,14 +56,21 @@ class FirstCall:
 
 
 def spread_first_calls(
-    calls: Sequence[FirstCall],
+    popped: Sequence[FirstCall],
+    unreached: Iterable[FirstCall],
     rules: Mapping[str, ServiceRule],
     spread: Callable[[Operator], Sequence[float]],
 ) -> dict[int, float]:
-    """Minutes until each ticket taken at one of `calls` (in the replay's order) is called, by
-    ticket id, for those whose group holds more than one operator (see the module docstring).
-    `spread` gives an operator's equally likely minutes until it is free (asked only of the
-    operators of such groups; a group with an operator it gives nothing for is left as it is)."""
+    """Minutes until each ticket taken at one of the `popped` first calls (in the replay's
+    order) is called, by ticket id, for those whose group holds more than one operator (see the
+    module docstring). `unreached` are the busy operators the replay ended before (in the
+    operators' order), each at the time it would have been free: it would have found nothing
+    left to take. `spread` gives an operator's equally likely minutes until it is free (asked
+    only of the operators of such groups; a group with an operator it gives nothing for is left
+    as it is)."""
+    if not popped:
+        return {}
+    calls = sorted([*popped, *unreached], key=lambda call: call.at)
     parent = list(range(len(calls)))
 
     def root(i: int) -> int:
