@@ -28,9 +28,11 @@ from __future__ import annotations
 import bisect
 import itertools
 import statistics
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import NamedTuple, Protocol
 
 from queue_server.domain.hours import PlannedBreaks
@@ -69,6 +71,8 @@ SPREAD_POINTS = 16
 #: A pause with no history behind it is expected to last this long.
 DEFAULT_PAUSE_MINUTES = 15.0
 _MINUTE = timedelta(minutes=1)
+_MICROSECOND = timedelta(microseconds=1)
+_AT = attrgetter("at")
 #: Outcomes of a step where an operator held a call (a cancelled step never reached a desk).
 _CALL_OUTCOMES = frozenset({"resolved", "follow_up", "transferred", "no_show", "returned"})
 _SERVED_OUTCOMES = frozenset({"resolved", "follow_up", "transferred"})
@@ -129,6 +133,41 @@ class Arrival(NamedTuple):
         )
 
 
+class WalkIns(NamedTuple):
+    """The forecast's walk-ins of one service: `number` of them, the k-th (from 1) due at
+    `start + k * every` with the id `-(first + k)`. Each is made only when the replay reaches
+    it (`arrival`): a forecast holds hundreds and the replay takes the first few."""
+
+    service: str
+    start: datetime
+    every: timedelta
+    number: int
+    first: int
+
+    def arrival(self, k: int) -> Arrival:
+        return Arrival(-(self.first + k), self.service, self.start + self.every * k)
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """Visitors expected to join after a moment: walk-ins per service (`WalkIns`, in service
+    order, ids counting down from -1) and booked visitors (`Arrival`s with a slot, after them)."""
+
+    walk_ins: tuple[WalkIns, ...] = ()
+    booked: tuple[Arrival, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.booked) or any(w.number for w in self.walk_ins)
+
+    def arrivals(self) -> list[Arrival]:
+        """Every arrival, by due time (of those due together, the one forecast first first)."""
+        walk_ins = [w.arrival(k) for w in self.walk_ins for k in range(1, w.number + 1)]
+        return sorted([*walk_ins, *self.booked], key=lambda a: (a.due_at, -a.id))
+
+
+NO_FORECAST = Forecast()
+
+
 class Durations(Protocol):
     """What the replay needs to know of durations."""
 
@@ -140,7 +179,7 @@ class Durations(Protocol):
         """How long a call of `service` made by `operator` at `at` holds the operator."""
         ...
 
-    def forecast(self, now: datetime) -> Sequence[Arrival]:
+    def forecast(self, now: datetime) -> Forecast:
         """Visitors expected to join after `now` (negative ids, not callable before their
         arrival): a newcomer to a desk's primary service is called before a ticket waiting for
         that desk's second one, so the replay must know it is coming."""
@@ -155,6 +194,44 @@ class Durations(Protocol):
         """Equally likely minutes until `op` is free, with the mean `free_at(op, now) - now`
         (`spread.py`); empty when the model does not say."""
         ...
+
+
+def _first_arrivals(
+    walk_ins: Sequence[WalkIns], booked: Sequence[Arrival], now: datetime, limit: int
+) -> Forecast:
+    """The first `limit` of these arrivals by due time (of those due together, the lowest
+    `-id` first): each service's walk-ins are cut where the `limit`-th arrival falls, found by
+    bisecting the microseconds after `now` (how many are due by then is arithmetic)."""
+    streams = [(w.number, w.every // _MICROSECOND) for w in walk_ins]
+    offsets = sorted((a.due_at - now) // _MICROSECOND for a in booked)
+
+    def due_by(offset: int) -> int:
+        walk = sum([min(number, offset // every) for number, every in streams])
+        return (walk if offset >= 0 else 0) + bisect.bisect_right(offsets, offset)
+
+    before, cut = -1, FORECAST_HORIZON // _MICROSECOND  # due_by(before) < limit <= due_by(cut)
+    while cut - before > 1:
+        middle = (before + cut) // 2
+        if due_by(middle) >= limit:
+            cut = middle
+        else:
+            before = middle
+    # All due before `cut` are kept; of those due at `cut`, the lowest `-id` first, as many as
+    # there is room for.
+    at_cut = [
+        -(w.first + cut // every) if cut % every == 0 and 0 < cut // every <= number else None
+        for w, (number, every) in zip(walk_ins, streams, strict=True)
+    ]
+    tied = [i for i in at_cut if i is not None]
+    tied += [a.id for a in booked if (a.due_at - now) // _MICROSECOND == cut]
+    chosen = set(sorted(tied, reverse=True)[: limit - due_by(before)])
+    return Forecast(
+        tuple(
+            w._replace(number=max(0, before // every) + (i in chosen))
+            for w, (_, every), i in zip(walk_ins, streams, at_cut, strict=True)
+        ),
+        tuple(a for a in booked if (a.due_at - now) // _MICROSECOND < cut or a.id in chosen),
+    )
 
 
 def expected_minutes(recent: Sequence[float], configured: float, last: int = 20) -> float:
@@ -192,8 +269,8 @@ class FixedDurations:
     def occupation(self, service: str, operator: str, at: datetime) -> timedelta:
         return self.minutes(service)
 
-    def forecast(self, now: datetime) -> Sequence[Arrival]:
-        return ()
+    def forecast(self, now: datetime) -> Forecast:
+        return NO_FORECAST
 
     def break_end(self, operator: str, at: datetime) -> datetime | None:
         return None  # the reference estimator knows no planned breaks
@@ -446,7 +523,7 @@ class LearnedDurations:
         self._rules = rules
         self._memo: dict[tuple[str, str, int], timedelta] = {}
         # The last forecast made (a command asks it more than once at one moment).
-        self._forecast: tuple[tuple[datetime, int], tuple[Arrival, ...]] | None = None
+        self._forecast: tuple[tuple[datetime, int], Forecast] | None = None
 
     @classmethod
     def learn(
@@ -553,17 +630,15 @@ class LearnedDurations:
             return {}
         window = min(ARRIVAL_WINDOW, now - first)
         since = now - window
-        counts: dict[str, int] = {}
-        for a in reversed(self._arrivals):
-            if a.at <= since:
-                break
-            walk_in = a.ticket_class is not TicketClass.APPOINTMENT
-            if a.at <= now and walk_in and a.service in self._rules:
-                counts[a.service] = counts.get(a.service, 0) + 1
+        arrivals = self._arrivals  # oldest first: the window is a slice of it
+        start = bisect.bisect_right(arrivals, since, key=_AT)
+        end = bisect.bisect_right(arrivals, now, lo=start, key=_AT)
+        booked = TicketClass.APPOINTMENT
+        counts = Counter([a.service for a in arrivals[start:end] if a.ticket_class is not booked])
         minutes = window / timedelta(minutes=1)
-        return {service: n / minutes for service, n in counts.items()}
+        return {service: n / minutes for service, n in counts.items() if service in self._rules}
 
-    def forecast(self, now: datetime) -> Sequence[Arrival]:
+    def forecast(self, now: datetime) -> Forecast:
         key = (now, len(self._arrivals or ()))
         if self._forecast is not None and self._forecast[0] == key:
             return self._forecast[1]
@@ -572,18 +647,19 @@ class LearnedDurations:
         return result
 
     def expected_arrivals(self, now: datetime) -> list[Ticket]:
-        """The forecast as waiting tickets."""
-        return [arrival.ticket() for arrival in self.forecast(now)]
+        """The forecast as waiting tickets, by due time."""
+        return [arrival.ticket() for arrival in self.forecast(now).arrivals()]
 
-    def _expected(self, now: datetime) -> tuple[Arrival, ...]:
-        result: list[Arrival] = []
-        horizon = now + FORECAST_HORIZON
+    def _expected(self, now: datetime) -> Forecast:
+        walk_ins: list[WalkIns] = []
+        first = 0
         for service, rate in sorted(self.arrival_rates(now).items()):
             every = timedelta(minutes=1 / rate)
-            at = now + every
-            while at <= horizon:
-                result.append(Arrival(-(len(result) + 1), service, at))
-                at += every
+            count = FORECAST_HORIZON // every  # one every `every`, up to the horizon
+            walk_ins.append(WalkIns(service, now, every, count, first))
+            first += count
+        horizon = now + FORECAST_HORIZON
+        booked: list[Arrival] = []
         kept = 0.0
         for service, slot in self._booked:
             if slot < now - BOOKED_LATE or service not in self._rules:
@@ -595,11 +671,10 @@ class LearnedDurations:
                 continue
             kept -= 1.0
             called_from = max(now, slot - APPOINTMENT_EARLY)
-            result.append(Arrival(-(len(result) + 1), service, called_from, slot))
-        if len(result) > FORECAST_MAX_TICKETS:  # a burst must not make the replay slow
-            result.sort(key=lambda a: a.due_at)
-            del result[FORECAST_MAX_TICKETS:]
-        return tuple(result)
+            booked.append(Arrival(-(first + len(booked) + 1), service, called_from, slot))
+        if first + len(booked) > FORECAST_MAX_TICKETS:  # a burst must not make the replay slow
+            return _first_arrivals(walk_ins, booked, now, FORECAST_MAX_TICKETS)
+        return Forecast(tuple(walk_ins), tuple(booked))
 
     def remaining(self, op: Operator, now: datetime) -> timedelta:
         """Expected time left of the ticket at `op`'s desk, given how long it has taken so far."""

@@ -16,7 +16,14 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import NamedTuple
 
-from queue_server.domain.durations import Arrival, Durations, FixedDurations
+from queue_server.domain.durations import (
+    NO_FORECAST,
+    Arrival,
+    Durations,
+    FixedDurations,
+    Forecast,
+    WalkIns,
+)
 from queue_server.domain.durations import expected_minutes as expected_minutes
 from queue_server.domain.model import (
     Operator,
@@ -59,10 +66,19 @@ class _ServiceLines:
     priority: _Line = field(default_factory=_Line)
     regular: _Line = field(default_factory=_Line)
     special: list[Ticket] = field(default_factory=list)
-    # Walk-ins still to come (the duration model's forecast), by arrival = due time: like the
-    # regular line, only its head can be taken, once it has arrived.
-    future: list[Arrival] = field(default_factory=list)
-    future_start: int = 0
+    # Walk-ins still to come (the duration model's forecast): like the regular line, only its
+    # head can be taken, once it has come; `coming` is that head (None when none is left), the
+    # `taken`-th of `future`, made when reached.
+    future: WalkIns | None = None
+    coming: Arrival | None = None
+    taken: int = 0
+
+    def take_coming(self) -> None:
+        """The head of `future` was taken: the next one comes after it."""
+        future = self.future
+        assert future is not None
+        self.taken += 1
+        self.coming = future.arrival(self.taken + 1) if self.taken < future.number else None
 
 
 def _is_plain(ticket: Ticket) -> bool:
@@ -81,7 +97,7 @@ class _Replay:
         self,
         tickets: Iterable[Ticket],
         rules: Mapping[str, ServiceRule],
-        future: Iterable[Arrival] = (),
+        future: Forecast = NO_FORECAST,
     ) -> None:
         self.rules = rules
         self.lines: dict[str, _ServiceLines] = {}
@@ -93,12 +109,13 @@ class _Replay:
                 lines.priority.tickets.append(ticket)
             else:
                 lines.regular.tickets.append(ticket)
-        for arrival in sorted(future, key=lambda a: (a.due_at, a.id)):
-            lines = self._lines(arrival.service)
-            if arrival.slot_at is None:  # a walk-in: plain once it has come
-                lines.future.append(arrival)
-            else:  # a forecast appointment: few, scanned in full
-                lines.special.append(arrival.ticket())
+        for walk_ins in future.walk_ins:  # plain once they have come
+            if walk_ins.number:
+                lines = self._lines(walk_ins.service)
+                lines.future, lines.coming = walk_ins, walk_ins.arrival(1)
+        for arrival in sorted(future.booked, key=lambda a: (a.due_at, a.id)):
+            # a forecast appointment: few, scanned in full
+            self._lines(arrival.service).special.append(arrival.ticket())
 
     def _lines(self, service: str) -> _ServiceLines:
         lines = self.lines.get(service)
@@ -132,13 +149,12 @@ class _Replay:
                 key = (level, _URGENT if late else _REGULAR, head.due_at, head.id)
                 if best_key is None or key < best_key:
                     best, best_key, best_line = head, key, line
-            if lines.future_start < len(lines.future):
-                coming = lines.future[lines.future_start]
-                if coming.due_at <= now:
-                    late = lines.max_wait is not None and now - coming.due_at > lines.max_wait
-                    key = (level, _URGENT if late else _REGULAR, coming.due_at, coming.id)
-                    if best_key is None or key < best_key:
-                        best, best_key, best_line = coming, key, lines
+            coming = lines.coming
+            if coming is not None and coming.due_at <= now:
+                late = lines.max_wait is not None and now - coming.due_at > lines.max_wait
+                key = (level, _URGENT if late else _REGULAR, coming.due_at, coming.id)
+                if best_key is None or key < best_key:
+                    best, best_key, best_line = coming, key, lines
             for ticket in lines.special:
                 if not is_eligible(ticket, op, now):
                     continue
@@ -147,7 +163,7 @@ class _Replay:
                     best, best_key, best_line = ticket, key, None
         if best is not None:
             if isinstance(best_line, _ServiceLines):
-                best_line.future_start += 1
+                best_line.take_coming()
             elif best_line is not None:
                 best_line.start += 1
             else:
@@ -166,10 +182,9 @@ class _Replay:
         ]
         for service in op.levels:
             lines = self.lines.get(service)
-            if lines is not None and lines.future_start < len(lines.future):
-                coming = lines.future[lines.future_start]
-                if coming.due_at > after:
-                    times.append(coming.due_at)
+            coming = lines.coming if lines is not None else None
+            if coming is not None and coming.due_at > after:
+                times.append(coming.due_at)
         return min(times) if times else None
 
 

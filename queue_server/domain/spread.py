@@ -29,6 +29,7 @@ Pure: no I/O, no clock.
 from __future__ import annotations
 
 import functools
+import itertools
 import operator
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -119,7 +120,7 @@ def order_means(spreads: Sequence[Sequence[float]], count: int) -> list[float]:
         for spread, getter in zip(spreads, getters, strict=True)
     ]
     rows = [sorted(row) for row in zip(*columns, strict=True)]
-    return [sum(row[rank] for row in rows) / DRAWS for rank in range(count)]
+    return [sum(ranked) / DRAWS for ranked in itertools.islice(zip(*rows, strict=True), count)]
 
 
 @functools.cache

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from queue_server.domain import durations
 from queue_server.domain.durations import (
     FORECAST_MAX_TICKETS,
     HISTORY_STEPS,
@@ -244,6 +245,64 @@ def test_forecast_of_a_burst_is_capped():
     """Five hundred tickets in an hour do not put a thousand forecasts into the replay."""
     model = LearnedDurations.learn([], RULES).forecasting(_arrivals("s1", 0.12, 500))
     assert len(model.expected_arrivals(NOW)) == FORECAST_MAX_TICKETS
+
+
+def _eager_forecast(
+    model: LearnedDurations, booked: list[tuple[str, datetime]], limit: int
+) -> list[tuple[int, str, datetime, datetime | None]]:
+    """The forecast as it was first written: every arrival made, then the first `limit` by due
+    time (a stable sort: of those due together, the one made first). The reference of the lazy
+    `Forecast`, which makes none of them until asked."""
+    result: list[tuple[int, str, datetime, datetime | None]] = []
+    horizon = NOW + durations.FORECAST_HORIZON
+    for service, rate in sorted(model.arrival_rates(NOW).items()):
+        every = timedelta(minutes=1 / rate)
+        at = NOW + every
+        while at <= horizon:
+            result.append((-(len(result) + 1), service, at, None))
+            at += every
+    kept = 0.0
+    for service, slot in sorted(booked, key=lambda b: b[1]):
+        if slot < NOW - durations.BOOKED_LATE or slot > horizon:
+            continue
+        kept += durations.BOOKED_SHOW_SHARE
+        if kept >= 1.0:
+            kept -= 1.0
+            due = max(NOW, slot - minutes(5))
+            result.append((-(len(result) + 1), service, due, slot))
+    result.sort(key=lambda a: a[2])
+    return sorted(result[:limit], key=lambda a: (a[2], -a[0]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    per_hour=st.lists(st.sampled_from([0, 1, 3, 4, 6, 12, 20, 60, 90]), min_size=1, max_size=3),
+    slots=st.lists(st.integers(min_value=-20, max_value=200), max_size=8),
+    limit=st.integers(min_value=1, max_value=120),
+)
+def test_lazy_forecast_keeps_the_same_first_arrivals_as_the_eager_one(
+    per_hour: list[int], slots: list[int], limit: int
+) -> None:
+    """Whatever the rates (whole minutes apart, so arrivals of several services and booked ones
+    fall due together) and the cap, the lazy forecast holds the same arrivals, ids and times."""
+    services = ["s1", "s2", "s3"]
+    arrivals = sorted(
+        (
+            ArrivalRecord(service, TicketClass.WALK_IN, NOW - minutes(60 * (i + 0.5) / n))
+            for service, n in zip(services, per_hour, strict=False)
+            for i in range(n)
+        ),
+        key=lambda a: a.at,
+    )
+    arrivals.insert(0, ArrivalRecord("s1", TicketClass.APPOINTMENT, NOW - minutes(60)))
+    rules = {s: make_rule(s) for s in services}
+    booked = [(services[m % 3], NOW + minutes(m)) for m in sorted(slots)]
+    model = LearnedDurations.learn([], rules).forecasting(arrivals, booked)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(durations, "FORECAST_MAX_TICKETS", limit)
+        forecast = model.forecast(NOW)
+    lazy = [(a.id, a.service, a.due_at, a.slot_at) for a in forecast.arrivals()]
+    assert lazy == _eager_forecast(model, booked, limit)
 
 
 def test_newcomers_to_a_desks_primary_service_delay_its_second_one():
