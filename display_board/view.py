@@ -8,6 +8,7 @@ and the texts to show (call numbers at least a tenth of the screen high); `Board
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -247,6 +248,7 @@ class BoardView(QWidget):
             "queue": self.tr("Queue"),
             "waiting": self.tr("Waiting"),
             "estimate": self.tr("wait about %1 min"),
+            "soon": self.tr("wait under a minute"),
             "no_estimate": self.tr("wait time unknown"),
             "nobody": self.tr("no queue"),
             "offline": self.tr("no connection"),
@@ -515,12 +517,7 @@ class BoardView(QWidget):
         count = str(line.waiting)
         count_w_now = QFontMetrics(layout.side_number).horizontalAdvance(count)
         draw_centred(p, layout.side_number, inner.right() - count_w_now, first, count)
-        if line.waiting == 0:
-            estimate = texts["nobody"]
-        elif line.estimate_minutes is None:
-            estimate = texts["no_estimate"]
-        else:
-            estimate = texts["estimate"].replace("%1", str(line.estimate_minutes))
+        estimate = estimate_text(line, texts)
         p.setFont(layout.label)
         p.setPen(QColor(COLOURS["muted"]))
         second = QRect(
@@ -574,3 +571,14 @@ class BoardView(QWidget):
             p.setPen(QColor(COLOURS["warning_text"]))
             p.drawText(rect, flags, text)
             y = rect.top() - m // 2
+
+
+def estimate_text(line: ServiceLine, texts: Mapping[str, str]) -> str:
+    """What a service's row says of the wait (`texts` as `BoardView.texts` gives them)."""
+    if line.waiting == 0:
+        return texts["nobody"]
+    if line.estimate_minutes is None:
+        return texts["no_estimate"]
+    if line.estimate_minutes == 0:  # under half a minute: "about 0 min" would read as no wait
+        return texts["soon"]
+    return texts["estimate"].replace("%1", str(line.estimate_minutes))

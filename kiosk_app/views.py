@@ -360,7 +360,9 @@ class KioskView(QWidget):
             left.addWidget(
                 _label(self.tr("People ahead of you: %1").replace("%1", str(ticket.ahead)))
             )
-        if ticket.estimate_minutes is not None:
+        if ticket.estimate_minutes == 0:  # under half a minute
+            wait = self.tr("Estimated wait: under a minute")
+        elif ticket.estimate_minutes is not None:
             wait = self.tr("Estimated wait: ≈ %1 min").replace("%1", str(ticket.estimate_minutes))
         else:
             wait = self.tr("The wait cannot be estimated right now.")

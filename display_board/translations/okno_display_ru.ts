@@ -33,6 +33,10 @@
         <translation>ожидание ≈ %1 мин</translation>
     </message>
     <message>
+        <source>wait under a minute</source>
+        <translation>ожидание меньше минуты</translation>
+    </message>
+    <message>
         <source>wait time unknown</source>
         <translation>время ожидания уточняется</translation>
     </message>

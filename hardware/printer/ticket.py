@@ -123,6 +123,7 @@ _TEXTS: dict[Lang, dict[str, str]] = {
         "issued": "Выдан: {at:%d.%m.%Y %H:%M}",
         "ahead": "Перед вами: {n}",
         "estimate": "Ожидание: ~{m} мин",
+        "estimate_soon": "Ожидание: меньше минуты",
         "no_estimate": "Ожидание: уточняется",
         "documents": "Возьмите с собой:",
         "qr": "Следите за очередью по QR-коду:",
@@ -131,6 +132,7 @@ _TEXTS: dict[Lang, dict[str, str]] = {
         "issued": "Issued: {at:%d.%m.%Y %H:%M}",
         "ahead": "People ahead: {n}",
         "estimate": "Estimated wait: ~{m} min",
+        "estimate_soon": "Estimated wait: under a minute",
         "no_estimate": "Estimated wait: not known yet",
         "documents": "Please bring:",
         "qr": "Follow the queue with the QR code:",
@@ -166,6 +168,8 @@ def layout_ticket(ticket: TicketData, columns: int) -> list[TicketLine]:
     left(texts["ahead"].format(n=ticket.ahead))
     if ticket.estimate_minutes is None:
         left(texts["no_estimate"])
+    elif ticket.estimate_minutes == 0:  # under half a minute: "~0 min" reads as no wait at all
+        left(texts["estimate_soon"])
     else:
         left(texts["estimate"].format(m=ticket.estimate_minutes))
     if ticket.documents:

@@ -182,6 +182,10 @@
         <translation>Перед вами: %1</translation>
     </message>
     <message>
+        <source>Estimated wait: under a minute</source>
+        <translation>Ожидание: меньше минуты</translation>
+    </message>
+    <message>
         <source>Estimated wait: ≈ %1 min</source>
         <translation>Ожидание: ≈ %1 мин</translation>
     </message>

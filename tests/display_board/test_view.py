@@ -9,11 +9,12 @@ import pytest
 from PySide6.QtGui import QColor, QFontMetrics, QImage
 
 from display_board.main import TRANSLATIONS_DIR
-from display_board.state import OFFLINE_MARK_AFTER, BoardConfig, BoardState
-from display_board.view import COLOURS, BoardLayout, BoardView, format_date
+from display_board.state import OFFLINE_MARK_AFTER, BoardConfig, BoardState, ServiceLine
+from display_board.view import COLOURS, BoardLayout, BoardView, estimate_text, format_date
 from qt_common.i18n import Translations
 from qt_common.theme import MIN_CONTRAST, contrast_ratio
 from queue_protocol.client import ConnectionState
+from queue_protocol.models import LocalizedText
 from tests.display_board.factories import T0, FakeBoardClock, Office
 
 pytestmark = pytest.mark.gui
@@ -136,6 +137,7 @@ def test_russian_translation(qtbot: Any, qapp: Any) -> None:
         assert (texts["ticket"], texts["goto"]) == ("Талон", "Куда пройти")
         assert [text for text, _ in view.marks()] == ["нет связи", "звук выключен"]
         assert texts["estimate"].replace("%1", "5") == "ожидание ≈ 5 мин"
+        assert estimate_text(_line(waiting=2, estimate=0), texts) == "ожидание меньше минуты"
     finally:
         translations.switch("en")
 
@@ -159,3 +161,19 @@ def test_screenshot_file(qtbot: Any, tmp_path: Path) -> None:
     save_png(view, tmp_path / "board.png")
     image = QImage(str(tmp_path / "board.png"))
     assert (image.width(), image.height()) == (1920, 1080)
+
+
+def _line(waiting: int, estimate: int | None) -> ServiceLine:
+    name = LocalizedText(ru="Регистрация", en="Registration")
+    return ServiceLine("reg", name, "А", waiting, estimate)
+
+
+@pytest.mark.parametrize(
+    ("waiting", "estimate", "said"),
+    [(0, None, "no queue"), (3, None, "wait time unknown"), (3, 0, "wait under a minute"),
+     (3, 1, "wait about 1 min"), (3, 25, "wait about 25 min")],
+)  # fmt: skip
+def test_a_rows_wait_text(qtbot: Any, waiting: int, estimate: int | None, said: str) -> None:
+    """A service's row: nobody waiting, no estimate, under half a minute, or the minutes."""
+    view, _, _ = board_with_calls(qtbot)
+    assert estimate_text(_line(waiting, estimate), view.texts()) == said

@@ -152,3 +152,22 @@ def test_check_in_screens_fit_the_kiosk_screen(kiosk: Kiosk, qapp: QApplication)
         kiosk.view.show_flow(kiosk.flow)
         qapp.processEvents()
         assert kiosk.window.size() == size, screen
+
+
+@pytest.mark.parametrize(
+    ("kiosk", "said"),
+    [(("landscape", "ru", False), "Ожидание: меньше минуты"),
+     (("landscape", "en", False), "Estimated wait: under a minute")],
+    indirect=["kiosk"],
+)  # fmt: skip
+def test_a_wait_under_half_a_minute_is_not_told_as_zero(
+    kiosk: Kiosk, qapp: QApplication, said: str
+) -> None:
+    """An estimate of 0 (under half a minute) reads "under a minute", not "≈ 0 min"."""
+    menu = build_menu(MENU, LocalizedText(ru="Центр занятости", en="Employment centre"), NOW)
+    stage(kiosk.flow, "ticket", menu, TICKET.model_copy(update={"estimate_minutes": 0}))
+    kiosk.view.show_flow(kiosk.flow)
+    qapp.processEvents()
+    texts = shown_texts(kiosk)
+    assert said in texts
+    assert not any("0 мин" in text or "0 min" in text for text in texts)

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hardware.printer.ticket import (
+    Lang,
     LineKind,
     TicketData,
     layout_ticket,
@@ -96,3 +97,16 @@ def test_number_scale_fits_the_line(number: str, columns: int, scale: int) -> No
     """The big number is as large as allowed but never wider than the paper."""
     assert number_scale(number, columns) == scale
     assert len(number) * scale <= columns
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [("ru", "Ожидание: меньше минуты"), ("en", "Estimated wait: under a minute")]
+)
+def test_layout_of_a_wait_under_half_a_minute(
+    sample_ticket: TicketData, lang: Lang, said: str
+) -> None:
+    """An estimate of 0 is printed as under a minute, not as "~0 min" (no wait at all)."""
+    ticket = dataclasses.replace(sample_ticket, estimate_minutes=0, lang=lang)
+    texts = [line.text for line in layout_ticket(ticket, 32)]
+    assert said in texts
+    assert not any("~0" in text for text in texts)

@@ -52,3 +52,12 @@ def test_a_final_ticket_page_does_not_refresh() -> None:
     """Done, no-show and cancelled tickets stop refreshing (nothing more will change)."""
     for status in (TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.CANCELLED):
         assert "http-equiv" not in render_ticket(_ticket(status), "ru")
+
+
+@pytest.mark.parametrize(("lang", "said"), [("ru", "меньше минуты"), ("en", "under a minute")])
+def test_a_wait_under_half_a_minute_reads_under_a_minute(lang: str, said: str) -> None:
+    """A waiting ticket estimated at 0 minutes is told "under a minute", not "~0 min"."""
+    ticket = _ticket(TicketStatus.WAITING).model_copy(update={"estimate_minutes": 0})
+    html = render_ticket(ticket, lang)
+    assert f"<b>{said}</b>" in html
+    assert "~0" not in html
