@@ -26,6 +26,7 @@ Pure: no I/O, no clock; everything comes in as arguments.
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
 import statistics
 from collections import Counter
@@ -199,38 +200,43 @@ class Durations(Protocol):
 def _first_arrivals(
     walk_ins: Sequence[WalkIns], booked: Sequence[Arrival], now: datetime, limit: int
 ) -> Forecast:
-    """The first `limit` of these arrivals by due time (of those due together, the lowest
-    `-id` first): each service's walk-ins are cut where the `limit`-th arrival falls, found by
-    bisecting the microseconds after `now` (how many are due by then is arithmetic)."""
-    streams = [(w.number, w.every // _MICROSECOND) for w in walk_ins]
-    offsets = sorted((a.due_at - now) // _MICROSECOND for a in booked)
+    """The first `limit` of these arrivals in the order (due, -id): what a stable sort by due
+    time keeps of the forecast made as a list (walk-ins per service, then the booked; ids
+    counting down in that order). Those due up to a moment that surely holds fewer than `limit`
+    are counted (arithmetic), and the last few are merged one by one."""
+    everys = [w.every // _MICROSECOND for w in walk_ins]
+    streams = list(zip(walk_ins, everys, strict=True))
+    offsets = [(a.due_at - now) // _MICROSECOND for a in booked]
 
     def due_by(offset: int) -> int:
-        walk = sum([min(number, offset // every) for number, every in streams])
-        return (walk if offset >= 0 else 0) + bisect.bisect_right(offsets, offset)
+        walk = sum([min(w.number, offset // e) for w, e in streams])
+        return (walk if offset >= 0 else 0) + sum(1 for o in offsets if o <= offset)
 
-    before, cut = -1, FORECAST_HORIZON // _MICROSECOND  # due_by(before) < limit <= due_by(cut)
-    while cut - before > 1:
-        middle = (before + cut) // 2
-        if due_by(middle) >= limit:
-            cut = middle
-        else:
-            before = middle
-    # All due before `cut` are kept; of those due at `cut`, the lowest `-id` first, as many as
-    # there is room for.
-    at_cut = [
-        -(w.first + cut // every) if cut % every == 0 and 0 < cut // every <= number else None
-        for w, (number, every) in zip(walk_ins, streams, strict=True)
-    ]
-    tied = [i for i in at_cut if i is not None]
-    tied += [a.id for a in booked if (a.due_at - now) // _MICROSECOND == cut]
-    chosen = set(sorted(tied, reverse=True)[: limit - due_by(before)])
+    rate = sum(1 / e for e in everys)  # walk-ins per microsecond
+    start = int((limit - len(booked)) / rate) - 1 if rate else -1
+    if start < 0 or due_by(start) >= limit:  # (rounding) nothing is counted then
+        start = -1
+    numbers = [min(w.number, start // e) if start >= 0 else 0 for w, e in streams]
+    kept = {a.id for a, o in zip(booked, offsets, strict=True) if o <= start}
+    heap: list[tuple[int, int, int]] = []  # (due offset, -id, stream or -1 for a booked one)
+    for i, (w, e) in enumerate(streams):
+        if numbers[i] < w.number:
+            heap.append(((numbers[i] + 1) * e, w.first + numbers[i] + 1, i))
+    heap += [(o, -a.id, -1) for a, o in zip(booked, offsets, strict=True) if o > start]
+    heapq.heapify(heap)
+    for _ in range(limit - sum(numbers) - len(kept)):
+        if not heap:
+            break
+        _, minus_id, i = heapq.heappop(heap)
+        if i < 0:
+            kept.add(-minus_id)
+            continue
+        numbers[i] += 1
+        if numbers[i] < walk_ins[i].number:
+            heapq.heappush(heap, ((numbers[i] + 1) * everys[i], minus_id + 1, i))
     return Forecast(
-        tuple(
-            w._replace(number=max(0, before // every) + (i in chosen))
-            for w, (_, every), i in zip(walk_ins, streams, at_cut, strict=True)
-        ),
-        tuple(a for a in booked if (a.due_at - now) // _MICROSECOND < cut or a.id in chosen),
+        tuple(w._replace(number=n) for w, n in zip(walk_ins, numbers, strict=True)),
+        tuple(a for a in booked if a.id in kept),
     )
 
 

@@ -101,6 +101,7 @@ class _Replay:
     ) -> None:
         self.rules = rules
         self.lines: dict[str, _ServiceLines] = {}
+        self._served: dict[str, list[tuple[int, _ServiceLines]]] = {}
         for ticket in sorted(tickets, key=lambda t: (t.due_at, t.id)):
             lines = self._lines(ticket.service)
             if not _is_plain(ticket):
@@ -131,10 +132,14 @@ class _Replay:
         best: Ticket | Arrival | None = None
         best_key: OrderKey | None = None
         best_line: _Line | _ServiceLines | None = None  # None: a special ticket; lines: future
-        for service, level in op.levels.items():
-            lines = self.lines.get(service)
-            if lines is None:
-                continue
+        served = self._served.get(op.id)
+        if served is None:  # the lines of the operator's services, looked up once per replay
+            served = self._served[op.id] = [
+                (level, self.lines[service])
+                for service, level in op.levels.items()
+                if service in self.lines
+            ]
+        for level, lines in served:
             # Plain heads are always eligible and their key is known without `band_and_due`.
             line = lines.priority
             if line.start < len(line.tickets):
