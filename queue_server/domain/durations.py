@@ -146,13 +146,15 @@ class WalkIns(NamedTuple):
     first: int
 
     def arrival(self, k: int) -> Arrival:
+        """The k-th of them, counting from 1."""
         return Arrival(-(self.first + k), self.service, self.start + self.every * k)
 
 
 @dataclass(frozen=True, slots=True)
 class Forecast:
-    """Visitors expected to join after a moment: walk-ins per service (`WalkIns`, in service
-    order, ids counting down from -1) and booked visitors (`Arrival`s with a slot, after them)."""
+    """Visitors expected to join after a moment `now`: walk-ins (`WalkIns`, one stream per
+    service, in service order, each starting at `now`; ids counting down from -1) and booked
+    visitors (`Arrival`s with a slot, their ids after the walk-ins')."""
 
     walk_ins: tuple[WalkIns, ...] = ()
     booked: tuple[Arrival, ...] = ()
@@ -161,7 +163,8 @@ class Forecast:
         return bool(self.booked) or any(w.number for w in self.walk_ins)
 
     def arrivals(self) -> list[Arrival]:
-        """Every arrival, by due time (of those due together, the one forecast first first)."""
+        """Every arrival in the order (due time, -id): of those due together, the walk-ins
+        before the booked, and the services in their order."""
         walk_ins = [w.arrival(k) for w in self.walk_ins for k in range(1, w.number + 1)]
         return sorted([*walk_ins, *self.booked], key=lambda a: (a.due_at, -a.id))
 
@@ -200,40 +203,54 @@ class Durations(Protocol):
 def _first_arrivals(
     walk_ins: Sequence[WalkIns], booked: Sequence[Arrival], now: datetime, limit: int
 ) -> Forecast:
-    """The first `limit` of these arrivals in the order (due, -id): what a stable sort by due
-    time keeps of the forecast made as a list (walk-ins per service, then the booked; ids
-    counting down in that order). Those due up to a moment that surely holds fewer than `limit`
-    are counted (arithmetic), and the last few are merged one by one."""
-    everys = [w.every // _MICROSECOND for w in walk_ins]
-    streams = list(zip(walk_ins, everys, strict=True))
-    offsets = [(a.due_at - now) // _MICROSECOND for a in booked]
+    """The first `limit` of these arrivals in the order (due, -id), the walk-ins' streams all
+    starting at `now`: what a stable sort by due time keeps of the forecast made as a list
+    (walk-ins per service, then the booked; ids counting down in that order). The arrivals due
+    up to a moment that surely holds fewer than `limit` are counted (arithmetic); the last few
+    are merged one by one."""
+    intervals = [w.every // _MICROSECOND for w in walk_ins]  # in microseconds
+    booked_offsets = [(a.due_at - now) // _MICROSECOND for a in booked]
 
     def due_by(offset: int) -> int:
-        walk = sum([min(w.number, offset // e) for w, e in streams])
-        return (walk if offset >= 0 else 0) + sum(1 for o in offsets if o <= offset)
+        """How many arrive up to `offset` µs after now (`offset` >= 0)."""
+        walking = sum(
+            [min(w.number, offset // i) for w, i in zip(walk_ins, intervals, strict=True)]
+        )
+        return walking + sum(1 for due in booked_offsets if due <= offset)
 
-    rate = sum(1 / e for e in everys)  # walk-ins per microsecond
-    start = int((limit - len(booked)) / rate) - 1 if rate else -1
-    if start < 0 or due_by(start) >= limit:  # (rounding) nothing is counted then
-        start = -1
-    numbers = [min(w.number, start // e) if start >= 0 else 0 for w, e in streams]
-    kept = {a.id for a, o in zip(booked, offsets, strict=True) if o <= start}
-    heap: list[tuple[int, int, int]] = []  # (due offset, -id, stream or -1 for a booked one)
-    for i, (w, e) in enumerate(streams):
-        if numbers[i] < w.number:
-            heap.append(((numbers[i] + 1) * e, w.first + numbers[i] + 1, i))
-    heap += [(o, -a.id, -1) for a, o in zip(booked, offsets, strict=True) if o > start]
-    heapq.heapify(heap)
+    rate = sum(1 / interval for interval in intervals)  # walk-ins per microsecond
+    counted_to = int((limit - len(booked)) / rate) - 1 if rate else -1
+    if counted_to < 0 or due_by(counted_to) >= limit:  # (float rounding) count nothing then
+        counted_to = -1
+    numbers = [
+        min(w.number, counted_to // interval) if counted_to >= 0 else 0
+        for w, interval in zip(walk_ins, intervals, strict=True)
+    ]
+    kept = {a.id for a, due in zip(booked, booked_offsets, strict=True) if due <= counted_to}
+
+    # The next arrivals as (due offset, -id, stream; -1 for a booked one), merged in that order.
+    def next_of(stream: int) -> tuple[int, int, int] | None:
+        k = numbers[stream] + 1
+        if k > walk_ins[stream].number:
+            return None
+        return (k * intervals[stream], walk_ins[stream].first + k, stream)
+
+    queue = [entry for stream in range(len(walk_ins)) if (entry := next_of(stream)) is not None]
+    queue += [
+        (due, -a.id, -1) for a, due in zip(booked, booked_offsets, strict=True) if due > counted_to
+    ]
+    heapq.heapify(queue)
     for _ in range(limit - sum(numbers) - len(kept)):
-        if not heap:
+        if not queue:
             break
-        _, minus_id, i = heapq.heappop(heap)
-        if i < 0:
+        _, minus_id, stream = heapq.heappop(queue)
+        if stream < 0:
             kept.add(-minus_id)
             continue
-        numbers[i] += 1
-        if numbers[i] < walk_ins[i].number:
-            heapq.heappush(heap, ((numbers[i] + 1) * everys[i], minus_id + 1, i))
+        numbers[stream] += 1
+        entry = next_of(stream)
+        if entry is not None:
+            heapq.heappush(queue, entry)
     return Forecast(
         tuple(w._replace(number=n) for w, n in zip(walk_ins, numbers, strict=True)),
         tuple(a for a in booked if a.id in kept),

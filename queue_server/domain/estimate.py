@@ -126,20 +126,24 @@ class _Replay:
             lines = self.lines[service] = _ServiceLines(max_wait)
         return lines
 
+    def _lines_of(self, op: Operator) -> list[tuple[int, _ServiceLines]]:
+        """(level, lines) of each of `op`'s services that has any, looked up once per replay."""
+        found = self._served.get(op.id)
+        if found is None:
+            found = self._served[op.id] = [
+                (level, self.lines[service])
+                for service, level in op.levels.items()
+                if service in self.lines
+            ]
+        return found
+
     def take(self, op: Operator, now: datetime) -> tuple[Ticket | Arrival | None, OrderKey | None]:
         """The ticket `op` takes at `now` (the same as `order.next_for`), removed from the lines,
         and its order key; a forecast walk-in is taken as its `Arrival`."""
         best: Ticket | Arrival | None = None
         best_key: OrderKey | None = None
         best_line: _Line | _ServiceLines | None = None  # None: a special ticket; lines: future
-        served = self._served.get(op.id)
-        if served is None:  # the lines of the operator's services, looked up once per replay
-            served = self._served[op.id] = [
-                (level, self.lines[service])
-                for service, level in op.levels.items()
-                if service in self.lines
-            ]
-        for level, lines in served:
+        for level, lines in self._lines_of(op):
             # Plain heads are always eligible and their key is known without `band_and_due`.
             line = lines.priority
             if line.start < len(line.tickets):
@@ -180,16 +184,13 @@ class _Replay:
         """The earliest not-before time after `after` of a ticket `op` might take then."""
         times = [
             t.not_before
-            for service in op.levels
-            if service in self.lines
-            for t in self.lines[service].special
+            for _, lines in self._lines_of(op)
+            for t in lines.special
             if t.not_before is not None and t.not_before > after
         ]
-        for service in op.levels:
-            lines = self.lines.get(service)
-            coming = lines.coming if lines is not None else None
-            if coming is not None and coming.due_at > after:
-                times.append(coming.due_at)
+        for _, lines in self._lines_of(op):
+            if lines.coming is not None and lines.coming.due_at > after:
+                times.append(lines.coming.due_at)
         return min(times) if times else None
 
 

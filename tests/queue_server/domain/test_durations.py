@@ -15,19 +15,22 @@ from queue_server.domain.durations import (
     FORECAST_MAX_TICKETS,
     HISTORY_STEPS,
     SERVICE_PRIOR_STEPS,
+    Arrival,
     ArrivalRecord,
     FixedDurations,
+    Forecast,
     LearnedDurations,
     PauseRecord,
     StepHistory,
     StepRecord,
+    WalkIns,
     residual,
     shrink,
     winsorized_mean,
 )
 from queue_server.domain.estimate import estimate_all
 from queue_server.domain.hours import PlannedBreaks, parse_breaks
-from queue_server.domain.model import OperatorState, TicketClass, TicketStatus
+from queue_server.domain.model import APPOINTMENT_EARLY, OperatorState, TicketClass, TicketStatus
 from tests.helpers.domain_factories import NOW, make_operator, make_rule, make_ticket, minutes
 
 RULES = {"s1": make_rule("s1", expected_minutes=10), "s2": make_rule("s2", expected_minutes=20)}
@@ -268,7 +271,7 @@ def _eager_forecast(
         kept += durations.BOOKED_SHOW_SHARE
         if kept >= 1.0:
             kept -= 1.0
-            due = max(NOW, slot - minutes(5))
+            due = max(NOW, slot - APPOINTMENT_EARLY)
             result.append((-(len(result) + 1), service, due, slot))
     result.sort(key=lambda a: a[2])
     return sorted(result[:limit], key=lambda a: (a[2], -a[0]))
@@ -303,6 +306,15 @@ def test_lazy_forecast_keeps_the_same_first_arrivals_as_the_eager_one(
         forecast = model.forecast(NOW)
     lazy = [(a.id, a.service, a.due_at, a.slot_at) for a in forecast.arrivals()]
     assert lazy == _eager_forecast(model, booked, limit)
+
+
+def test_a_forecast_is_empty_only_without_any_arrival():
+    """Empty streams and no booked visitor: nothing is forecast (the recorded replay may then
+    answer); one walk-in or one booked visitor is a forecast."""
+    none = WalkIns("s1", NOW, minutes(5), 0, 0)
+    assert not Forecast((none,)) and not Forecast()
+    assert Forecast((none, WalkIns("s2", NOW, minutes(5), 1, 0)))
+    assert Forecast((none,), (Arrival(-1, "s1", NOW, NOW + minutes(5)),))
 
 
 def test_newcomers_to_a_desks_primary_service_delay_its_second_one():

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from queue_server.domain.durations import Arrival, FixedDurations, Forecast, WalkIns
 from queue_server.domain.estimate import Position, estimate_all
 from queue_server.domain.model import (
     Operator,
@@ -40,10 +41,13 @@ def reference_estimate(
     rules: Mapping[str, ServiceRule],
     expected: Mapping[str, float],
     now: datetime,
+    coming: Sequence[Ticket] = (),
 ) -> dict[int, Position]:
-    """DESIGN.md §4 read literally: the operator free first asks next_for over all that remain."""
-    remaining = [t for t in tickets if t.status is TicketStatus.WAITING]
-    waiting = list(remaining)
+    """DESIGN.md §4 read literally: the operator free first asks next_for over all that remain.
+    `coming` are forecast visitors (negative ids) as tickets held back until they come: they
+    take operators' time but get no position, nor count as ahead."""
+    waiting = [t for t in tickets if t.status is TicketStatus.WAITING]
+    remaining = [*waiting, *coming]
     by_id = {op.id: op for op in operators}
     heap: list[tuple[datetime, str]] = []
     for op in operators:
@@ -56,7 +60,7 @@ def reference_estimate(
         heap.append((free_at, op.id))
     heapq.heapify(heap)
     result: dict[int, Position] = {}
-    while heap and remaining:
+    while heap and len(result) < len(waiting):
         at, op_id = heapq.heappop(heap)
         op = by_id[op_id]
         ticket = next_for(op, remaining, rules, at)
@@ -70,11 +74,12 @@ def reference_estimate(
                 heapq.heappush(heap, (min(later), op_id))
             continue
         remaining.remove(ticket)
-        result[ticket.id] = Position(ahead=len(result), minutes=_ceil_minutes(at - now))
+        if ticket.id > 0:
+            result[ticket.id] = Position(ahead=len(result), minutes=_ceil_minutes(at - now))
         heapq.heappush(heap, (at + _duration(ticket.service, expected, rules), op_id))
     # Nobody takes these: count the same service's tickets before them in the queue list.
     listed = call_order(waiting, rules, now)
-    for ticket in remaining:
+    for ticket in (t for t in remaining if t.id > 0):
         before = [t for t in listed[: listed.index(ticket)] if t.service == ticket.service]
         result[ticket.id] = Position(ahead=len(before), minutes=None)
     return result
@@ -183,3 +188,63 @@ def test_reference_replay_matches_hand_computed_scenario():
         4: (3, 10),
         5: (4, 20),
     }
+
+
+class _ForecastingFixed(FixedDurations):
+    """The reference durations that also forecast `coming` visitors."""
+
+    def __init__(self, expected: Mapping[str, float], rules: Mapping[str, ServiceRule],
+                 coming: Forecast) -> None:  # fmt: skip
+        super().__init__(expected, rules)
+        self.coming = coming
+
+    def forecast(self, now: datetime) -> Forecast:
+        return self.coming
+
+
+@st.composite
+def forecasts(draw, services: Sequence[str]) -> Forecast:
+    """Walk-ins per service (every 30 s to 20 min, up to 12 of them) and a few booked visitors:
+    due times on whole minutes often, so that they tie with each other and with the queue."""
+    walk_ins = []
+    first = 0
+    for service in services:
+        if draw(st.booleans()):
+            every = timedelta(seconds=draw(st.sampled_from([30, 60, 120, 300, 450, 600, 1200])))
+            number = draw(st.integers(0, 12))
+            walk_ins.append(WalkIns(service, NOW, every, number, first))
+            first += number
+    booked = []
+    for _ in range(draw(st.integers(0, 3))):
+        due = NOW + minutes(draw(st.integers(0, 60)))
+        slot = due + minutes(5)
+        booked.append(
+            Arrival(-(first + len(booked) + 1), draw(st.sampled_from(services)), due, slot)
+        )
+    return Forecast(tuple(walk_ins), tuple(booked))
+
+
+@settings(max_examples=300, deadline=None)
+@given(queue_states(), st.data())
+def test_estimate_all_with_a_forecast_matches_naive_replay(state, data):
+    """With forecast visitors, estimate_all (whose replay makes each walk-in only when its line
+    reaches it) equals the literal replay that has them all as tickets held back until due."""
+    tickets, operators, rules, expected = state
+    coming = data.draw(forecasts(sorted(rules)))
+    durations = _ForecastingFixed(expected, rules, coming)
+    arrivals = [arrival.ticket() for arrival in coming.arrivals()]
+    assert estimate_all(tickets, operators, rules, durations, NOW) == reference_estimate(
+        tickets, operators, rules, expected, NOW, arrivals
+    )
+
+
+def test_a_free_desk_waits_for_the_next_walk_in_of_its_first_service():
+    """op1 serves s1 first, s2 second; s1 walk-ins come at +5 and +10 (10 min each), so the s2
+    ticket waiting now is taken at once, and the one behind it after both walk-ins: at 30."""
+    rules = {"s1": make_rule("s1", expected_minutes=10), "s2": make_rule("s2", expected_minutes=10)}
+    op = make_operator("op1", {"s1": 1, "s2": 2})
+    coming = Forecast((WalkIns("s1", NOW, minutes(5), 2, 0),))
+    tickets = [make_ticket(1, service="s2"), make_ticket(2, service="s2", due_at=NOW + minutes(1))]
+    durations = _ForecastingFixed({}, rules, coming)
+    positions = estimate_all(tickets, [op], rules, durations, NOW)
+    assert {i: p.minutes for i, p in positions.items()} == {1: 0, 2: 30}
