@@ -66,6 +66,9 @@ def run(seed: int = 1) -> list[Figure]:
         Figure("  day / floor", day.wall_seconds / floor, "x", "-", None),
         Figure("  server CPU during the day", server_cpu, "s", "-", None),
         Figure("  simulator CPU during the day", own_cpu, "s", "-", None),
+        # The same simulator work every run: how fast the machine was, so this ratio compares
+        # the server's cost per request across runs on a machine whose speed moves.
+        Figure("  server CPU / simulator CPU", server_cpu / own_cpu, "x", "-", None),
     ]  # fmt: skip
 
 
