@@ -87,8 +87,8 @@ def ticket_payload(tx: Tx, ticket: Ticket, model: type[TicketModel], **extra: An
 def queue_lines(tx: Tx) -> list[ServiceQueueState]:
     """Waiting counts, estimates and the longest wait per service.
 
-    A service's estimate is what its last waiting ticket gets (0 when none waits, None when no
-    counted operator will take any of them); None when no available operator serves it.
+    A service's estimate is what its last waiting ticket gets (0 when none waits); None when no
+    available operator serves it.
     """
     waiting, positions = tx.known_positions or tx.positions()
     served = {
@@ -122,9 +122,7 @@ def queue_lines(tx: Tx) -> list[ServiceQueueState]:
         ServiceQueueState(
             service=sid,
             waiting=n,
-            # A line whose tickets nobody counted will take (say, each meant for a desk that is
-            # away) has no estimate, not 0; an empty line served now has 0.
-            estimate_minutes=latest.get(sid, None if n else 0) if sid in served else None,
+            estimate_minutes=latest.get(sid, 0) if sid in served else None,
             longest_wait_minutes=round(
                 max(0.0, (tx.now - oldest[sid]).total_seconds() / 60) if sid in oldest else 0.0,
                 1,

@@ -139,18 +139,3 @@ def test_login_opens_its_session_in_the_sign_in_transaction(office: Office) -> N
         sessions = list(conn.execute(select(t.sessions.c.operator, t.sessions.c.workplace)))
     assert [tuple(s) for s in sessions] == [("alice", WORKPLACES["alice"])]
     assert office.service.execute(c.Housekeep(OFFICE)).body["signed_out"] == []
-
-
-def test_a_line_nobody_counted_will_take_has_no_estimate(office: Office) -> None:
-    """A reg ticket sent to carol, who then signs out, waits for her: alice still serves reg, but
-    the board is told no estimate for reg (not 0, "under a minute")."""
-    sign_in(office, "alice", "carol")
-    issue(office, "reg")
-    office.service.execute(c.CallNext(**desk("alice")))
-    office.service.execute(c.Transfer(**desk("alice"), service="reg", to_operator="carol"))
-    office.service.execute(c.SignOut(**desk("carol")))
-    events = office.service.execute(c.IssueTicket(OFFICE, "vac")).events
-    changed = [e["data"] for e in events if e["type"] == "queue.changed"][-1]
-    lines = {line["service"]: line for line in changed["services"]}
-    assert (lines["reg"]["waiting"], lines["reg"]["estimate_minutes"]) == (1, None)
-    assert lines["vac"]["estimate_minutes"] == 0  # alice serves vac and is free
