@@ -30,6 +30,7 @@ from queue_server.domain.durations import (
     FORECAST_MAX_WAITING,
     ArrivalRecord,
     FixedDurations,
+    Forecast,
     LearnedDurations,
     PauseRecord,
     StepRecord,
@@ -76,6 +77,10 @@ class DayPlan:
     arrival_scale: float = 1.0
     forecast: bool = True
     known_breaks: bool = True  # the office file lists the operators' breaks (as `okno simulate`)
+    # What the learned estimate tells, to measure what else the model could say (not the
+    # server's): the median over `median_of` replays with drawn durations, then x `scale`.
+    median_of: int = 0
+    scale: float = 1.0
 
     def planned_breaks(self) -> PlannedBreaks:
         """The operators' breaks as the server knows them from the office file (UTC here)."""
@@ -126,6 +131,42 @@ def from_scenario(path: Path) -> DayPlan:
         no_show_after=spec.no_show_after_minutes,
         walk_minutes=spec.walk_minutes,
     )
+
+
+class Drawn:
+    """The learned model with each duration drawn instead of expected: a busy desk's time left
+    from its `spread`, each call's length from the service's learned sample (scaled to the
+    model's figure for that operator and hour). The median of replays with it is the best
+    point under absolute error, were the model's distribution right (`--median-of`)."""
+
+    def __init__(self, model: LearnedDurations, rng: random.Random) -> None:
+        self.model, self.rng = model, rng
+        self.ratios: dict[str, list[float]] = {}
+
+    def forecast(self, now: datetime) -> Forecast:
+        return self.model.forecast(now)
+
+    def break_end(self, operator: str, at: datetime) -> datetime | None:
+        return self.model.break_end(operator, at)
+
+    def spread(self, op: Operator, now: datetime) -> tuple[float, ...]:
+        return ()  # the draws themselves spread the first calls
+
+    def free_at(self, op: Operator, now: datetime) -> datetime | None:
+        free_at = self.model.free_at(op, now)
+        spread = self.model.spread(op, now) if free_at is not None and free_at > now else ()
+        if len(spread) > 1:
+            return now + timedelta(minutes=self.rng.choice(spread))
+        return free_at
+
+    def occupation(self, service: str, operator: str, at: datetime) -> timedelta:
+        expected = self.model.occupation(service, operator, at)
+        ratios = self.ratios.get(service)
+        if ratios is None:
+            sample = self.model.call_sample(service)
+            mean = statistics.fmean(sample) if len(sample) >= 5 else 0.0
+            ratios = self.ratios[service] = [v / mean for v in sample] if mean > 0 else [1.0]
+        return expected * self.rng.choice(ratios)
 
 
 @dataclass
@@ -193,6 +234,20 @@ class Day:
         if self.plan.forecast and len(waiting) <= FORECAST_MAX_WAITING:
             model = model.forecasting(self.arrivals)
         learned = estimate_all(waiting, ops, rules, model, self.now)
+        told = learned[ticket.id].minutes
+        if self.plan.median_of and told is not None:
+            rng = random.Random(ticket.id)
+            told = round(
+                statistics.median(
+                    estimate_all(waiting, ops, rules, Drawn(model, rng), self.now)[
+                        ticket.id
+                    ].minutes
+                    or 0
+                    for _ in range(self.plan.median_of)
+                )
+            )
+        if told is not None and self.plan.scale != 1.0:
+            told = round(told * self.plan.scale)
         recent: dict[str, list[float]] = {}
         for s in self.steps:
             if s.started_at is not None and s.outcome in ("resolved", "follow_up"):
@@ -212,9 +267,7 @@ class Day:
         mean = statistics.fmean(done) if done else rules[ticket.service].expected_minutes
         ahead = learned[ticket.id].ahead
         naive = ahead * mean / len(serving) if serving else None
-        return Sample(
-            self.now, ticket.service, learned[ticket.id].minutes, fixed[ticket.id].minutes, naive
-        )
+        return Sample(self.now, ticket.service, told, fixed[ticket.id].minutes, naive)
 
     # -- the operators ----------------------------------------------------------------------
 
@@ -421,6 +474,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-breaks", action="store_true", help="the server does not know the planned breaks"
     )
+    parser.add_argument(
+        "--median-of",
+        type=int,
+        default=0,
+        metavar="N",
+        help="tell the median over N replays with drawn durations (an experiment)",
+    )
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="tell the learned estimate times this"
+    )
     parser.add_argument("--summary", action="store_true", help="one line: means over the seeds")
     args = parser.parse_args(argv)
     plan = from_scenario(args.scenario)
@@ -430,6 +493,7 @@ def main(argv: list[str] | None = None) -> None:
         plan.arrivals = [(plan.start, total)]
     plan.forecast = not args.no_forecast
     plan.known_breaks = not args.no_breaks
+    plan.median_of, plan.scale = args.median_of, args.scale
     if args.summary:
         results = [run(plan, seed) for seed in args.seeds]
         means = {

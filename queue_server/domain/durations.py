@@ -622,6 +622,11 @@ class LearnedDurations:
         rule = self._rules.get(service)
         return rule.expected_minutes if rule else 15.0
 
+    def call_sample(self, service: str) -> Sequence[float]:
+        """The learned minutes of the service's recent calls (empty when none is known)."""
+        figures = self._services.get(service)
+        return figures.call_sample if figures is not None else ()
+
     def occupation(self, service: str, operator: str, at: datetime) -> timedelta:
         key = (service, operator, at.hour)
         found = self._memo.get(key)

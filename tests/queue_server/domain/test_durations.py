@@ -132,6 +132,17 @@ def test_no_shows_free_the_desk_sooner_than_a_service():
     assert _call_minutes(model) == pytest.approx(6.0, abs=0.5)
 
 
+def test_call_sample_is_what_each_call_held_the_desk_for():
+    """The sample behind a service's figure: every outcome that reached a desk, cancelled
+    steps left out; none for a service with no history."""
+    steps = [_step(10.0), _step(2.0, outcome="no_show"), _step(0.1, outcome="cancelled")]
+    steps.append(_step(30.0, service="s2"))
+    model = LearnedDurations.learn(steps, RULES)
+    assert sorted(model.call_sample("s1")) == pytest.approx([2.0, 10.0])
+    assert list(model.call_sample("s2")) == pytest.approx([30.0])
+    assert list(model.call_sample("unknown")) == []
+
+
 def test_cancelled_steps_do_not_count():
     """A cancelled step never reached a desk: it does not shorten the figure."""
     steps = [_step(10.0) for _ in range(30)] + [_step(0.1, outcome="cancelled") for _ in range(30)]
