@@ -26,6 +26,11 @@ class Band(IntEnum):
 
 OrderKey = tuple[int, int, datetime, int]
 
+#: Added to the (negative) id of a visitor the estimate's forecast expects, in its order key:
+#: of two tied in everything else, the one who is here is called first (one still to come
+#: would be given a later ticket). Real tickets, whose ids are positive, keep their order.
+EXPECTED_LAST = 1 << 62
+
 
 def band_and_due(ticket: Ticket, rule: ServiceRule | None, now: datetime) -> tuple[Band, datetime]:
     """The ticket's band and due time at `now` (rules 2 and 3)."""
@@ -61,9 +66,11 @@ def is_eligible(ticket: Ticket, operator: Operator, now: datetime) -> bool:
 def order_key(
     ticket: Ticket, operator: Operator, rules: Mapping[str, ServiceRule], now: datetime
 ) -> OrderKey:
-    """The sort key of `ticket` for `operator` at `now`: (level, band, due time, id)."""
+    """The sort key of `ticket` for `operator` at `now`: (level, band, due time, id); a
+    forecast visitor's id (negative) is moved past every real one (`EXPECTED_LAST`)."""
     band, due = band_and_due(ticket, rules.get(ticket.service), now)
-    return (operator.levels[ticket.service], int(band), due, ticket.id)
+    tie = ticket.id if ticket.id >= 0 else ticket.id + EXPECTED_LAST
+    return (operator.levels[ticket.service], int(band), due, tie)
 
 
 def next_for(

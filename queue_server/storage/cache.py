@@ -311,6 +311,11 @@ class CachedRepository(Repository):
         if cache.history is not None and step is not None:
             cache.history.add(step)  # it keeps only steps the model learns from
 
+    def bookings_changed(self, office: str) -> None:
+        if office == self.cache.office:
+            self.cache.forecasting_model = None  # the booked slots it expects are read again
+            self.cache.booked = None
+
     def append_events(
         self, office: str, items: Sequence[tuple[str, Mapping[str, Any]]], at: datetime
     ) -> list[dict[str, Any]]:
@@ -319,8 +324,7 @@ class CachedRepository(Repository):
         if rows and office == self.cache.office:
             self.cache.seq = int(rows[-1]["seq"])
             if any(kind.startswith("booking.") for kind, _ in items):
-                self.cache.forecasting_model = None  # booked slots changed
-                self.cache.booked = None
+                self.bookings_changed(office)
             if any(kind == "operator.status" for kind, _ in items):
                 self.cache.pauses = None  # a pause began or ended
                 self.cache.duration_model = None

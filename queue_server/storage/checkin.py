@@ -102,13 +102,18 @@ class CheckInStore:
         not set."""
         return window_from_settings(office_settings(self.conn, office))
 
-    def mark_checked_in(self, booking: int, ticket: int, now: datetime) -> None:
-        """The booking is used: checked in with `ticket`, which points back at it."""
+    def mark_checked_in(self, booking: int, now: datetime) -> None:
+        """The booking is used: checked in (its ticket follows, `link_ticket`)."""
         self.conn.execute(
             update(t.bookings)
             .where(t.bookings.c.id == booking)
-            .values(status="checked_in", ticket=ticket, changed_at=now)
+            .values(status="checked_in", changed_at=now)
         )
+
+    def link_ticket(self, booking: int, ticket: int) -> None:
+        """The checked-in booking's `ticket`, which points back at it."""
+        bookings = t.bookings.c
+        self.conn.execute(update(t.bookings).where(bookings.id == booking).values(ticket=ticket))
         self.conn.execute(update(t.tickets).where(t.tickets.c.id == ticket).values(booking=booking))
 
     def mark_served(self, ticket: int, now: datetime) -> None:

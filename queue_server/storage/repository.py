@@ -412,6 +412,10 @@ class Repository:
         )
         return [ticket_from_row(r) for r in rows]
 
+    def bookings_changed(self, office: str) -> None:
+        """The office's bookings changed in this transaction (read again when next asked; this
+        repository keeps nothing of them)."""
+
     def waiting_count(self, office: str) -> int:
         """How many tickets of `office` wait (without reading them)."""
         return self._count_tickets(

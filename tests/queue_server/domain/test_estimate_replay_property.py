@@ -238,6 +238,40 @@ def test_estimate_all_with_a_forecast_matches_naive_replay(state, data):
     )
 
 
+def test_a_visitor_here_goes_before_a_forecast_one_with_the_same_slot():
+    """An appointment checked in for a slot begun 2 minutes ago, and a booked visitor the
+    forecast expects at that slot: the free desk takes the one who is here, at once; the other
+    is expected 10 minutes later (a tie in the call order goes to the real ticket)."""
+    rules = {"s1": make_rule("s1", expected_minutes=10)}
+    op = make_operator("op1", {"s1": 1})
+    slot = NOW - minutes(2)
+    here = make_ticket(
+        7, service="s1", ticket_class=TicketClass.APPOINTMENT, slot_at=slot, due_at=NOW
+    )
+    behind = make_ticket(8, service="s1", due_at=NOW)
+    coming = Forecast(booked=(Arrival(-1, "s1", NOW, slot),))
+    durations = _ForecastingFixed({}, rules, coming)
+    positions = estimate_all([here, behind], [op], rules, durations, NOW)
+    assert positions[here.id] == Position(ahead=0, minutes=0)
+    assert positions[behind.id] == Position(ahead=1, minutes=20)
+
+
+def test_a_returned_visitor_goes_before_a_walk_in_expected_at_the_same_moment():
+    """A visitor sent back until +5 and a walk-in the forecast expects at +5: the free desk
+    takes the one who is here first (at 5, not after the walk-in's 10 minutes, at 15)."""
+    rules = {"s1": make_rule("s1", expected_minutes=10)}
+    op = make_operator("op1", {"s1": 1})
+    back = NOW + minutes(5)
+    returned = make_ticket(3, service="s1", due_at=back, not_before=back, issued_at=NOW)
+    coming = Forecast((WalkIns("s1", NOW, minutes(5), 1, 0),))
+    durations = _ForecastingFixed({}, rules, coming)
+    positions = estimate_all([returned], [op], rules, durations, NOW)
+    assert positions[returned.id] == Position(ahead=0, minutes=5)
+    assert positions == reference_estimate(
+        [returned], [op], rules, {}, NOW, [a.ticket() for a in coming.arrivals()]
+    )
+
+
 def test_a_free_desk_waits_for_the_next_walk_in_of_its_first_service():
     """op1 serves s1 first, s2 second; s1 walk-ins come at +5 and +10 (10 min each), so the s2
     ticket waiting now is taken at once, and the one behind it after both walk-ins: at 30."""

@@ -71,6 +71,40 @@ def test_early_check_in_gives_an_appointment_ticket_queued_as_a_walk_in(office: 
     assert called["ticket"]["id"] == walk_in["id"]
 
 
+def test_a_checked_in_visitor_is_not_also_expected_by_the_forecast(office: Office) -> None:
+    """Two bookings share a slot just begun; a walk-in waits for the free desk. The first
+    booked visitor to check in is told 0 minutes, and the walk-in behind them 10: one visit
+    ahead, not two. (The booking, still "booked" while the estimate was made, was also counted
+    as a visitor still to come, called before the walk-in: the line said 20 minutes.)"""
+    add_booking(office.engine, OFFICE, "ACDE7K3P", slot(-2))
+    add_booking(office.engine, OFFICE, "HJKM4799", slot(-2))
+    office.service.execute(c.SignIn(OFFICE, "alice", WORKPLACES["alice"]))
+    office.service.execute(c.IssueTicket(OFFICE, "reg"))
+
+    issued = check_in(office, "ACDE7K3P")
+
+    assert (issued["ahead"], issued["estimate_minutes"]) == (0, 0)
+    kind, summary = events(office)[-1]
+    assert kind == "queue.changed"
+    line = next(s for s in summary["services"] if s["service"] == "reg")
+    assert (line["waiting"], line["estimate_minutes"]) == (2, 10)
+
+
+def test_a_visitor_here_goes_before_one_the_forecast_expects_at_the_same_slot(
+    office: Office,
+) -> None:
+    """Three bookings share a slot just begun (the forecast expects one of the two still to
+    come) and a desk is free: the visitor who checked in is told 0 minutes, not to wait
+    behind someone who is not here yet."""
+    for code in ("ACDE7K3P", "HJKM4799", "MNPR2345"):
+        add_booking(office.engine, OFFICE, code, slot(-2))
+    office.service.execute(c.SignIn(OFFICE, "alice", WORKPLACES["alice"]))
+
+    issued = check_in(office, "MNPR2345")
+
+    assert (issued["ahead"], issued["estimate_minutes"]) == (0, 0)
+
+
 def test_on_time_check_in_is_called_before_waiting_walk_ins(office: Office) -> None:
     """At the slot's time the appointment is due at once: called before earlier walk-ins."""
     office.service.execute(c.SignIn(OFFICE, "alice", WORKPLACES["alice"]))
