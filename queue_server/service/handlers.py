@@ -273,6 +273,9 @@ def transfer(tx: Tx, cmd: c.Transfer) -> DeskState:
     ticket.not_before = None
     # To the head: due at the original issue time; to the tail: due now.
     ticket.due_at = ticket.issued_at if cmd.to_head else tx.now
+    # A booked slot gives its priority in the service it was booked for, not in the next one:
+    # there the visitor queues by the due time above (still an appointment, for the figures).
+    ticket.slot_at = None
     _requeue(tx, ticket, cmd.service)
     _release(tx, op)
     tx.emit(

@@ -119,6 +119,33 @@ def test_on_time_check_in_is_called_before_waiting_walk_ins(office: Office) -> N
     assert called["ticket"]["id"] == issued["id"]
 
 
+def test_a_booked_visitor_transferred_to_the_tail_of_another_service_goes_behind(
+    office: Office,
+) -> None:
+    """The slot was booked for registration: transferred (to the tail) to the benefit line,
+    the visitor goes behind the benefit walk-in already waiting there, not before everyone;
+    "to the head" is the desk's choice for that (DESIGN.md §4)."""
+    office.service.execute(c.SignIn(OFFICE, "alice", WORKPLACES["alice"]))
+    office.service.execute(c.SignIn(OFFICE, "carol", WORKPLACES["carol"]))
+    waiting = office.service.execute(c.IssueTicket(OFFICE, "ben")).body
+    add_booking(office.engine, OFFICE, "ACDE7K3P", slot(-1))
+    booked = check_in(office, "ACDE7K3P")
+    alice = (OFFICE, "alice", WORKPLACES["alice"])
+    called = office.service.execute(c.CallNext(*alice)).body
+    assert called["ticket"]["id"] == booked["id"]
+    office.clock.advance(minutes=2)
+
+    office.service.execute(c.Transfer(*alice, service="ben"))
+
+    carol = (OFFICE, "carol", WORKPLACES["carol"])
+    assert office.service.execute(c.CallNext(*carol)).body["ticket"]["id"] == waiting["id"]
+    office.service.execute(c.StartService(*carol))
+    office.service.execute(c.Finish(*carol))
+    assert office.service.execute(c.CallNext(*carol)).body["ticket"]["id"] == booked["id"]
+    row = ticket_row(office, booked["id"])
+    assert (row.ticket_class, row.slot_at) == ("appointment", None)
+
+
 def test_finishing_a_checked_in_ticket_marks_its_booking_served(office: Office) -> None:
     """The booking's visit ends with its ticket: checked_in → served; a no-show leaves it be."""
     office.service.execute(c.SignIn(OFFICE, "alice", WORKPLACES["alice"]))
