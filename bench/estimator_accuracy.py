@@ -1,13 +1,15 @@
 """In-process accuracy harness of the wait estimate (issue 11): a simulated office day on the
 domain alone (no server, no database), so that the duration model can be iterated on in seconds.
 
-Each walk-in gets three estimates at issue time — the LEARNED model (domain/durations.py), the
+Each ticket gets three estimates at issue time — the LEARNED model (domain/durations.py), the
 first estimator (median of the last 20 service times per service, `FixedDurations`) and the
 NAIVE one (people ahead × configured minutes ÷ operators serving the service) — and the wait
 that followed (issue → first call) is compared: MAE and p90 of the absolute error, in minutes.
 The day follows a `simulator/` scenario (arrivals, mix, log-normal service times, operators with
-shifts, breaks and speed, appointments, no-shows, transfers, returns). `okno simulate` measures
-the same against the real server; this harness only exists to iterate fast.
+shifts, breaks and speed, appointments, no-shows, transfers, returns). As on `okno simulate`'s
+server, a booked visitor checks in for an appointment ticket with its slot (a walk-in one when
+late), and the bookings not checked in yet are the forecast's booked visitors. `okno simulate`
+measures the same against the real server; this harness only exists to iterate fast.
 
     python -m bench.estimator_accuracy simulator/scenarios/employment-centre.yaml --seeds 1 2 3
 """
@@ -49,8 +51,9 @@ from queue_server.domain.model import (
 from queue_server.domain.order import next_for
 
 DAY0 = datetime(2026, 3, 2, tzinfo=UTC)
-#: `okno simulate` issues a booked visitor a walk-in ticket (no check-in yet): so does this.
-APPOINTMENT_AS = TicketClass.WALK_IN
+#: How long after the slot a booked visitor may still check in (the office's `late_minutes`):
+#: later, a walk-in ticket, as `okno simulate`'s server gives with the default late policy.
+LATE_MINUTES = 10
 
 
 @dataclass
@@ -198,6 +201,9 @@ class Day:
     seq: itertools.count[int] = field(default_factory=itertools.count)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     breaks: PlannedBreaks = field(default_factory=lambda: PlannedBreaks({}, UTC))
+    # The bookings not checked in yet, (service, slot) by slot: the server's forecast expects
+    # them (no-shows included: it cannot know).
+    booked: list[tuple[str, datetime]] = field(default_factory=list)
 
     def at(self, minute: float) -> datetime:
         return DAY0 + timedelta(minutes=minute)
@@ -206,6 +212,15 @@ class Day:
         heapq.heappush(self.heap, (when, next(self.seq), action))
 
     # -- the visitors -----------------------------------------------------------------------
+
+    def check_in(self, service: str, slot: datetime) -> None:
+        """A booked visitor arrives: an appointment ticket with its slot (a walk-in one past
+        `LATE_MINUTES`), the booking leaving the forecast first, as the server's check-in."""
+        self.booked.remove((service, slot))
+        if self.now > slot + timedelta(minutes=LATE_MINUTES):
+            self.issue(service, TicketClass.WALK_IN)
+        else:
+            self.issue(service, TicketClass.APPOINTMENT, slot)
 
     def issue(self, service: str, cls: TicketClass, slot: datetime | None = None) -> None:
         ticket = Ticket(
@@ -220,10 +235,7 @@ class Day:
         )
         self.tickets[ticket.id] = ticket
         self.arrivals.append(ArrivalRecord(service, cls, self.now))
-        if cls is TicketClass.WALK_IN:
-            self.samples[ticket.id] = self.estimate(ticket)
-        if slot is not None and cls is not TicketClass.APPOINTMENT:
-            ticket.slot_at = None
+        self.samples[ticket.id] = self.estimate(ticket)
         self.wake()
 
     def estimate(self, ticket: Ticket) -> Sample:
@@ -232,7 +244,7 @@ class Day:
         rules = self.plan.rules
         model = LearnedDurations.learn(self.steps, rules, self.pauses).with_breaks(self.breaks)
         if self.plan.forecast and len(waiting) <= FORECAST_MAX_WAITING:
-            model = model.forecasting(self.arrivals)
+            model = model.forecasting(self.arrivals, self.booked)
         learned = estimate_all(waiting, ops, rules, model, self.now)
         told = learned[ticket.id].minutes
         if self.plan.median_of and told is not None:
@@ -339,6 +351,7 @@ class Day:
             ticket.service = outcome.split(":")[1]
             ticket.status = TicketStatus.WAITING
             ticket.due_at = self.now
+            ticket.slot_at = None  # a slot counts in the service it was booked for
         elif kind == "returned":
             ticket.status = TicketStatus.WAITING
             ticket.due_at = ticket.not_before = self.now + timedelta(
@@ -420,14 +433,17 @@ class Day:
             every = 60 / plan.appointments_per_hour
             slot = float(plan.start) + every / 2
             while slot < plan.end - 30:
+                slot_at = self.at(slot)
                 if self.rng.random() >= plan.appointment_no_show:
                     service = self.rng.choices(a_services, a_weights)[0]
                     arrive = slot - 5 + self.rng.gauss(0, plan.punctuality)
-                    slot_at = self.at(slot)
                     self.schedule(
                         self.at(max(arrive, plan.start)),
-                        lambda s=service, at=slot_at: self.issue(s, APPOINTMENT_AS, at),
+                        lambda s=service, at=slot_at: self.check_in(s, at),
                     )
+                else:  # booked all the same (its own draw: the day's others stay as they were)
+                    service = random.Random(slot).choices(a_services, a_weights)[0]
+                self.booked.append((service, slot_at))
                 slot += every
 
     def run(self) -> list[Sample]:
