@@ -80,18 +80,23 @@ class DayPlan:
     arrival_scale: float = 1.0
     forecast: bool = True
     known_breaks: bool = True  # the office file lists the operators' breaks (as `okno simulate`)
+    known_shifts: bool = True  # and their shifts
     # What the learned estimate tells, to measure what else the model could say (not the
     # server's): the median over `median_of` replays with drawn durations, then x `scale`.
     median_of: int = 0
     scale: float = 1.0
 
     def planned_breaks(self) -> PlannedBreaks:
-        """The operators' breaks as the server knows them from the office file (UTC here)."""
-        weeks = {}
-        for login, _levels, _shift, breaks, _speed in self.operators:
-            spans = [(_clock(start), _clock(end)) for start, end in breaks]
+        """The operators' breaks and shifts as the server knows them from the office file
+        (UTC here)."""
+        weeks, shifts = {}, {}
+        for login, _levels, (start, end), breaks, _speed in self.operators:
+            spans = [(_clock(b0), _clock(b1)) for b0, b1 in breaks]
             weeks[login] = {day: list(spans) for day in range(7)}
-        return PlannedBreaks(weeks if self.known_breaks else {}, UTC)
+            shifts[login] = {day: [(_clock(start), _clock(end))] for day in range(7)}
+        if not self.known_breaks:
+            return PlannedBreaks({}, UTC)
+        return PlannedBreaks(weeks, UTC, shifts if self.known_shifts else {})
 
 
 def _clock(minute: int) -> time:
@@ -491,6 +496,9 @@ def main(argv: list[str] | None = None) -> None:
         "--no-breaks", action="store_true", help="the server does not know the planned breaks"
     )
     parser.add_argument(
+        "--no-shifts", action="store_true", help="the server does not know the operators' shifts"
+    )
+    parser.add_argument(
         "--median-of",
         type=int,
         default=0,
@@ -509,6 +517,7 @@ def main(argv: list[str] | None = None) -> None:
         plan.arrivals = [(plan.start, total)]
     plan.forecast = not args.no_forecast
     plan.known_breaks = not args.no_breaks
+    plan.known_shifts = not args.no_shifts
     plan.median_of, plan.scale = args.median_of, args.scale
     if args.summary:
         results = [run(plan, seed) for seed in args.seeds]

@@ -50,15 +50,17 @@ def simulated_office(scenario: Scenario) -> tuple[OfficeConfig, dict[str, str], 
             continue
         password = plan.password or operator.password or secrets.token_urlsafe(12)
         passwords[operator.login] = password
-        # The office file tells the server of the operators' planned breaks, as a real one
-        # would: the wait estimate counts on them.
+        # The office file tells the server of the operators' planned breaks and shifts, as a
+        # real one would: the wait estimate counts on them.
         breaks = ",".join(f"{hhmm(start)}-{hhmm(end)}" for start, end in plan.breaks)
+        start, end = scenario.shift(plan)
         operators.append(
             operator.model_copy(
                 update={
                     "password": password,
                     "services": scenario.levels(plan),
                     "breaks": breaks_by_days(breaks) if breaks else None,
+                    "shift": breaks_by_days(f"{hhmm(start)}-{hhmm(end)}"),
                 }
             )
         )

@@ -604,7 +604,7 @@ class LearnedDurations:
         return breaks.end_of(operator, at) if breaks is not None else None
 
     def breaks_ahead(self, now: datetime) -> bool:
-        """Does a planned break of some operator still end later today?"""
+        """Does a planned break of some operator still end, or a shift start, later today?"""
         return self._breaks is not None and self._breaks.any_ahead(now)
 
     # -- what the replay asks ------------------------------------------------------------------
@@ -636,8 +636,12 @@ class LearnedDurations:
         return found
 
     def free_at(self, op: Operator, now: datetime) -> datetime | None:
-        if not op.levels or op.state is OperatorState.OFFLINE:
+        if not op.levels:
             return None
+        if op.state is OperatorState.OFFLINE:
+            # Not signed in: expected only when a shift of theirs starts later today.
+            breaks = self._breaks
+            return breaks.shift_start(op.id, now) if breaks is not None else None
         at = now
         if op.state is OperatorState.PAUSED:
             since = self._paused_since.get(op.id, now)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta, tzinfo
+from typing import NamedTuple
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_NAMES = {
@@ -85,40 +86,56 @@ def describe(week: WeeklyHours, lang: str = "ru") -> str:
 
 
 class PlannedBreaks:
-    """The operators' planned breaks (a lunch, a rest), in the office's local time each week:
-    an operator on a break takes no visitor; one busy when it starts finishes the visitor first,
-    then pauses until the break ends (a break is not made up for when the visit ran past it).
+    """The operators' planned breaks (a lunch, a rest) and shifts, in the office's local time
+    each week: an operator on a break takes no visitor; one busy when it starts finishes the
+    visitor first, then pauses until the break ends (a break is not made up for when the visit
+    ran past it). An operator not signed in yet whose shift starts later today is expected then.
 
-    `operators` maps a login to its `parse_hours`-style week; `tz` is the office's time zone
-    (a `tzinfo`, e.g. `ZoneInfo("Europe/Moscow")`).
+    `operators` maps a login to its breaks, `shifts` to its working hours, each a
+    `parse_hours`-style week; `tz` is the office's time zone (a `tzinfo`, e.g.
+    `ZoneInfo("Europe/Moscow")`).
     """
 
-    def __init__(self, operators: Mapping[str, WeeklyHours], tz: tzinfo) -> None:
+    def __init__(
+        self,
+        operators: Mapping[str, WeeklyHours],
+        tz: tzinfo,
+        shifts: Mapping[str, WeeklyHours] | None = None,
+    ) -> None:
         self._weeks = {login: week for login, week in operators.items() if week}
+        self._shifts = {login: week for login, week in (shifts or {}).items() if week}
         self._tz = tz
         # The local day last asked about, as instants: (its start, its end, each operator's
-        # breaks that day). The replay asks at every step; converting each time was ~10 % of it.
-        self._day: tuple[datetime, datetime, dict[str, list[tuple[datetime, datetime]]]] | None
-        self._day = None
+        # breaks that day, each one's shift starts that day). The replay asks at every step;
+        # converting each time was ~10 % of it.
+        self._day: _Day | None = None
 
     def __bool__(self) -> bool:
-        return bool(self._weeks)
+        return bool(self._weeks) or bool(self._shifts)
 
     def end_of(self, operator: str, at: datetime) -> datetime | None:
         """The end of the break `operator` is on at `at` (aware), else None."""
         if operator not in self._weeks:
             return None
-        day = self._day
-        if day is None or not day[0] <= at < day[1]:
-            day = self._day = self._local_day(at)
-        for start, end in day[2].get(operator, ()):
+        for start, end in self._day_of(at).breaks.get(operator, ()):
             if start <= at < end:
                 return end
         return None
 
-    def _local_day(
-        self, at: datetime
-    ) -> tuple[datetime, datetime, dict[str, list[tuple[datetime, datetime]]]]:
+    def shift_start(self, operator: str, at: datetime) -> datetime | None:
+        """The first start of a shift of `operator` after `at` (aware) on its local day, else
+        None: when an operator not signed in yet is expected."""
+        if operator not in self._shifts:
+            return None
+        return next((s for s in self._day_of(at).starts.get(operator, ()) if s > at), None)
+
+    def _day_of(self, at: datetime) -> _Day:
+        day = self._day
+        if day is None or not day.start <= at < day.end:
+            day = self._day = self._local_day(at)
+        return day
+
+    def _local_day(self, at: datetime) -> _Day:
         local = at.astimezone(self._tz).date()
         # Kept in UTC, as the clock gives `at`: aware datetimes of one tzinfo compare without
         # asking the zone for its offset (which was most of the cost of `end_of`).
@@ -128,21 +145,36 @@ class PlannedBreaks:
         def instant(moment: time) -> datetime:
             return datetime.combine(local, moment, self._tz).astimezone(UTC)
 
-        spans = {
-            login: [(instant(b0), instant(b1)) for b0, b1 in week.get(local.weekday(), ())]
+        weekday = local.weekday()
+        breaks = {
+            login: [(instant(b0), instant(b1)) for b0, b1 in week.get(weekday, ())]
             for login, week in self._weeks.items()
         }
-        return start, end, spans
+        starts = {
+            login: [instant(s0) for s0, _ in week.get(weekday, ())]
+            for login, week in self._shifts.items()
+        }
+        return _Day(start, end, breaks, starts)
 
     def any_ahead(self, now: datetime) -> bool:
-        """Does some operator's break today end after `now` (the replay must then know it)?"""
+        """Does some operator's break today end, or shift today start, after `now` (the replay
+        must then know it)?"""
         local = now.astimezone(self._tz)
-        moment = local.time()
+        moment, weekday = local.time(), local.weekday()
         return any(
-            end > moment
-            for week in self._weeks.values()
-            for _, end in week.get(local.weekday(), ())
+            end > moment for week in self._weeks.values() for _, end in week.get(weekday, ())
+        ) or any(
+            start > moment for week in self._shifts.values() for start, _ in week.get(weekday, ())
         )
+
+
+class _Day(NamedTuple):
+    """One local day of `PlannedBreaks`, as instants (UTC)."""
+
+    start: datetime
+    end: datetime
+    breaks: dict[str, list[tuple[datetime, datetime]]]
+    starts: dict[str, list[datetime]]
 
 
 def breaks_by_days(spec: str | Mapping[str, str]) -> dict[str, str]:

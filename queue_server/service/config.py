@@ -140,6 +140,9 @@ class OperatorConfig(_Strict):
     # Planned breaks the wait estimate counts on: "13:00-13:45" every day, several ranges
     # separated by commas, or by days like the services' hours ({"mon-fri": "13:00-13:45"}).
     breaks: str | dict[str, str] | None = None
+    # Working hours, written the same way ("10:00-18:00" every day, or by days): an operator
+    # not signed in yet whose shift starts later today is expected at its start.
+    shift: str | dict[str, str] | None = None
 
     @field_validator("services")
     @classmethod
@@ -149,9 +152,9 @@ class OperatorConfig(_Strict):
                 raise ValueError(f"level of {service} must be 1…9")
         return value
 
-    @field_validator("breaks")
+    @field_validator("breaks", "shift")
     @classmethod
-    def _breaks(cls, value: str | dict[str, str] | None) -> dict[str, str] | None:
+    def _weekly(cls, value: str | dict[str, str] | None) -> dict[str, str] | None:
         """Kept by days ({"mon-sun": …} for a plain string), checked as the hours are."""
         if value is None:
             return None
@@ -472,6 +475,7 @@ def upsert_operator(
         "roles": list(operator.roles),
         "active": True,
         "breaks": operator.breaks,
+        "shift": operator.shift,
     }
     if operator.password:
         values["password_hash"] = hash_password(operator.password)

@@ -30,7 +30,7 @@ from queue_server.domain.durations import (
     PauseRecord,
     StepRecord,
 )
-from queue_server.domain.hours import PlannedBreaks, parse_hours
+from queue_server.domain.hours import PlannedBreaks, WeeklyHours, parse_hours
 from queue_server.domain.model import (
     Operator,
     OperatorState,
@@ -96,6 +96,7 @@ class OperatorRow:
     current_ticket: int | None
     busy_since: datetime | None
     breaks: dict[str, str] | None = None  # planned, weekly local ranges (domain/hours.py)
+    shift: dict[str, str] | None = None  # working hours, the same way
 
 
 _TICKET_COLUMNS = [
@@ -309,21 +310,24 @@ class Repository:
             row.current_ticket,
             row.busy_since,
             row.breaks,
+            row.shift,
         )
 
     @staticmethod
     def _planned_breaks(rows: Iterable[OperatorRow], timezone: str) -> PlannedBreaks:
-        """The planned breaks of the active operators among `rows`. Breaks the office file's
-        check would have refused (a hand-edited row) are left out with a warning: the estimate
-        then does without them rather than every command failing."""
-        weeks = {}
+        """The planned breaks and shifts of the active operators among `rows`. What the office
+        file's check would have refused (a hand-edited row) is left out with a warning: the
+        estimate then does without it rather than every command failing."""
+        weeks: dict[str, dict[str, WeeklyHours]] = {"breaks": {}, "shift": {}}
         for r in rows:
-            if r.active and r.breaks:
+            for kind, spec in (("breaks", r.breaks), ("shift", r.shift)):
+                if not r.active or not spec:
+                    continue
                 try:
-                    weeks[r.id] = parse_hours(r.breaks)
+                    weeks[kind][r.id] = parse_hours(spec)
                 except (ValueError, TypeError, AttributeError) as exc:
-                    logger.warning("ignoring the unreadable breaks of operator %s: %s", r.id, exc)
-        return PlannedBreaks(weeks, ZoneInfo(timezone))
+                    logger.warning("ignoring the unreadable %s of operator %s: %s", kind, r.id, exc)
+        return PlannedBreaks(weeks["breaks"], ZoneInfo(timezone), weeks["shift"])
 
     def planned_breaks(self, office: str) -> PlannedBreaks:
         """The office's operators' planned breaks, in its time zone."""

@@ -137,6 +137,8 @@ operators = Table(
     Column("busy_since", UtcDateTime, nullable=True),
     # Planned breaks, weekly in the office's local time: {"mon-fri": "13:00-13:45"} (or None).
     Column("breaks", JSON(none_as_null=True), nullable=True),
+    # Working hours, the same way: {"mon-fri": "10:00-18:00"} (or None).
+    Column("shift", JSON(none_as_null=True), nullable=True),
 )
 
 operator_services = Table(

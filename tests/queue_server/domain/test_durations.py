@@ -417,6 +417,41 @@ def test_planned_breaks_by_days_and_time_zone():
         parse_breaks("13:00-12:00")
 
 
+def test_an_operator_whose_shift_starts_later_today_is_expected_then():
+    """At 09:00 op1 serves 10-minute visitors alone; op2, not signed in yet, starts at 09:30:
+    from then on two desks take the line (the fifth visitor is op2's at 09:30, not op1's at
+    09:40). One whose shift has begun and who is still not signed in is not counted on."""
+    model = LearnedDurations.learn([], RULES)
+    tickets = [make_ticket(i, due_at=NOW + minutes(i / 100)) for i in range(1, 7)]
+    ops = [make_operator("op1"), make_operator("op2", state=OperatorState.OFFLINE)]
+
+    def told(shift: str) -> list[int | None]:
+        shifts = PlannedBreaks({}, UTC, {"op2": parse_breaks(shift)})
+        positions = estimate_all(tickets, ops, RULES, model.with_breaks(shifts), NOW)
+        return [positions[i].minutes for i in range(1, 7)]
+
+    unaware = estimate_all(tickets, ops, RULES, model, NOW)
+    assert [unaware[i].minutes for i in range(1, 7)] == [0, 10, 20, 30, 40, 50]
+    assert told("09:30-18:00") == [0, 10, 20, 30, 30, 40]
+    assert told("09:00-18:00") == [0, 10, 20, 30, 40, 50]  # begun: not expected any more
+    assert told("08:00-09:00,13:00-18:00") == [0, 10, 20, 30, 40, 50]  # back after 4 h
+
+
+def test_shift_starts_by_days_and_time_zone():
+    """{"mon-fri": "10:00-18:00"} in Moscow time: on a Monday at 06:00 UTC (09:00 MSK) the
+    start is 07:00 UTC; none after it, none on Saturday; a start ahead keeps the replay full."""
+    shifts = PlannedBreaks(
+        {}, ZoneInfo("Europe/Moscow"), {"op1": parse_breaks({"mon-fri": "10:00-18:00"})}
+    )
+    monday = datetime(2025, 3, 10, 6, 0, tzinfo=UTC)
+    assert shifts.shift_start("op1", monday) == datetime(2025, 3, 10, 7, 0, tzinfo=UTC)
+    assert shifts.shift_start("op1", monday.replace(hour=7)) is None
+    assert shifts.shift_start("op1", monday.replace(day=15)) is None  # a Saturday
+    assert shifts.shift_start("op2", monday) is None
+    assert shifts.end_of("op1", monday) is None  # a shift is not a break
+    assert shifts and shifts.any_ahead(monday) and not shifts.any_ahead(monday.replace(hour=7))
+
+
 # -- the step history learned one finished step at a time ---------------------------------------
 
 HISTORY_RULES = {
