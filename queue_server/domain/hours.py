@@ -6,6 +6,7 @@ The operators' planned breaks (`PlannedBreaks`) are written the same way.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta, tzinfo
@@ -123,11 +124,24 @@ class PlannedBreaks:
         return None
 
     def shift_start(self, operator: str, at: datetime) -> datetime | None:
-        """The first start of a shift of `operator` after `at` (aware) on its local day, else
-        None: when an operator not signed in yet is expected."""
+        """When `operator`, not signed in yet, is expected: the first start of a shift of theirs
+        after `at` (aware) on its local day; None when there is none, or when it is a handover.
+
+        A shift that starts as others end adds no desk: of the operators starting at that
+        moment, as many as there are shifts ending after `at` and by then are taken to replace
+        them, not counted on (by login: the first ones are counted). Two shifts at the same
+        windows (08:00-14:00, then 14:00-20:00) would otherwise double the office at 14:00,
+        the estimate knowing when shifts start but not holding desks at their end.
+        """
         if operator not in self._shifts:
             return None
-        return next((s for s in self._day_of(at).starts.get(operator, ()) if s > at), None)
+        day = self._day_of(at)
+        start = next((s for s in day.starts.get(operator, ()) if s > at), None)
+        if start is None:
+            return None
+        arriving = day.arriving[start]
+        leaving = bisect.bisect_right(day.ends, start) - bisect.bisect_right(day.ends, at)
+        return start if arriving.index(operator) < len(arriving) - leaving else None
 
     def _day_of(self, at: datetime) -> _Day:
         day = self._day
@@ -150,11 +164,15 @@ class PlannedBreaks:
             login: [(instant(b0), instant(b1)) for b0, b1 in week.get(weekday, ())]
             for login, week in self._weeks.items()
         }
-        starts = {
-            login: [instant(s0) for s0, _ in week.get(weekday, ())]
-            for login, week in self._shifts.items()
-        }
-        return _Day(start, end, breaks, starts)
+        starts: dict[str, list[datetime]] = {}
+        arriving: dict[datetime, list[str]] = {}
+        ends: list[datetime] = []
+        for login, week in sorted(self._shifts.items()):
+            for s0, s1 in week.get(weekday, ()):
+                starts.setdefault(login, []).append(instant(s0))
+                arriving.setdefault(instant(s0), []).append(login)
+                ends.append(instant(s1))
+        return _Day(start, end, breaks, starts, arriving, sorted(ends))
 
     def any_ahead(self, now: datetime) -> bool:
         """Does some operator's break today end, or shift today start, after `now` (the replay
@@ -174,7 +192,9 @@ class _Day(NamedTuple):
     start: datetime
     end: datetime
     breaks: dict[str, list[tuple[datetime, datetime]]]
-    starts: dict[str, list[datetime]]
+    starts: dict[str, list[datetime]]  # each operator's shift starts
+    arriving: dict[datetime, list[str]]  # who starts a shift at each of those, by login
+    ends: list[datetime]  # every shift's end, in order
 
 
 def breaks_by_days(spec: str | Mapping[str, str]) -> dict[str, str]:

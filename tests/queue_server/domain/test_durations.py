@@ -437,6 +437,25 @@ def test_an_operator_whose_shift_starts_later_today_is_expected_then():
     assert told("08:00-09:00,13:00-18:00") == [0, 10, 20, 30, 40, 50]  # back after 4 h
 
 
+def test_a_shift_starting_as_another_ends_is_a_handover_not_another_desk():
+    """op1 works 08:00-09:30; op2 and op3 start at 09:30: one of them replaces op1 (the model
+    does not hold op1's desk at its shift's end), so only the other, op2 by login, is counted
+    on as an extra desk."""
+    shifts = PlannedBreaks(
+        {},
+        UTC,
+        {
+            "op1": parse_breaks("08:00-09:30"),
+            "op2": parse_breaks("09:30-18:00"),
+            "op3": parse_breaks("09:30-18:00"),
+        },
+    )
+    assert shifts.shift_start("op2", NOW) == NOW + minutes(30)
+    assert shifts.shift_start("op3", NOW) is None
+    alone = PlannedBreaks({}, UTC, {"op3": parse_breaks("09:30-18:00")})
+    assert alone.shift_start("op3", NOW) == NOW + minutes(30)
+
+
 def test_shift_starts_by_days_and_time_zone():
     """{"mon-fri": "10:00-18:00"} in Moscow time: on a Monday at 06:00 UTC (09:00 MSK) the
     start is 07:00 UTC; none after it, none on Saturday; a start ahead keeps the replay full."""
