@@ -33,12 +33,12 @@ from queue_server.domain.model import (
     TicketStatus,
 )
 from queue_server.domain.order import (
-    EXPECTED_LAST,
     Band,
     OrderKey,
     call_order,
     is_eligible,
     order_key,
+    tie_break,
 )
 from queue_server.domain.spread import FirstCall, spread_first_calls
 
@@ -168,8 +168,8 @@ class _Replay:
             coming = lines.coming
             if coming is not None and coming.due_at <= now:
                 late = lines.max_wait is not None and now - coming.due_at > lines.max_wait
-                tie = coming.id + EXPECTED_LAST  # after a real ticket due at the same time
-                key = (level, _URGENT if late else _REGULAR, coming.due_at, tie)
+                # after a real ticket due at the same time
+                key = (level, _URGENT if late else _REGULAR, coming.due_at, tie_break(coming.id))
                 if best_key is None or key < best_key:
                     best, best_key, best_line = coming, key, lines
             for ticket in lines.special:

@@ -32,6 +32,11 @@ OrderKey = tuple[int, int, datetime, int]
 EXPECTED_LAST = 1 << 62
 
 
+def tie_break(ticket_id: int) -> int:
+    """The order key's last part for a ticket (or a forecast visitor, `EXPECTED_LAST`)."""
+    return ticket_id if ticket_id >= 0 else ticket_id + EXPECTED_LAST
+
+
 def band_and_due(ticket: Ticket, rule: ServiceRule | None, now: datetime) -> tuple[Band, datetime]:
     """The ticket's band and due time at `now` (rules 2 and 3)."""
     if (
@@ -69,8 +74,7 @@ def order_key(
     """The sort key of `ticket` for `operator` at `now`: (level, band, due time, id); a
     forecast visitor's id (negative) is moved past every real one (`EXPECTED_LAST`)."""
     band, due = band_and_due(ticket, rules.get(ticket.service), now)
-    tie = ticket.id if ticket.id >= 0 else ticket.id + EXPECTED_LAST
-    return (operator.levels[ticket.service], int(band), due, tie)
+    return (operator.levels[ticket.service], int(band), due, tie_break(ticket.id))
 
 
 def next_for(
